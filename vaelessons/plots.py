@@ -1,0 +1,102 @@
+"""The lessons' figures: image grids, the latent scatter, the manifold, loss curves.
+
+Each function returns a matplotlib Figure (shown once when it ends a notebook cell) or draws
+into the `ax` it is given.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from scipy.stats import norm
+
+DIGIT_COLOURS = "tab10"
+
+
+def _figure(ax, size):
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    plt.close(fig)  # shown by being returned, not again by the inline backend
+    return fig, ax
+
+
+def image_grid(images, shape=(28, 28), ncols: int = 10, title: str = "", labels=None, ax=None):
+    """Tile images (N, H*W) in [0, 1] into one grey picture, ncols per row, optional labels (N,) under each."""
+    images = torch.as_tensor(images).detach().float().reshape(-1, *shape).clamp(0, 1).numpy()
+    n, (h, w) = len(images), shape
+    nrows = max(1, -(-n // ncols))
+    canvas = np.ones((nrows * (h + 1) - 1, ncols * (w + 1) - 1))
+    for k, img in enumerate(images):
+        r, c = divmod(k, ncols)
+        canvas[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = img
+    fig, ax = _figure(ax, (min(12, 0.6 * ncols + 1), 0.6 * nrows + 0.8))
+    ax.imshow(canvas, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if labels is not None:
+        ax.set_xticks([c * (w + 1) + w / 2 for c in range(min(n, ncols))])
+        ax.set_xticklabels([str(int(v)) for v in labels[:ncols]])
+    return fig
+
+
+@torch.no_grad()
+def latent_scatter(model, data, dims=(0, 1), title: str = "Test-set means in the latent plane", ax=None):
+    """Scatter the posterior means mu (N, Z) of data on latent dims `dims`, coloured by digit, with a colour bar."""
+    mu, _ = model.eval().encode(data.x)
+    fig, ax = _figure(ax, (6, 5))
+    points = ax.scatter(mu[:, dims[0]], mu[:, dims[1]], c=data.y, cmap=DIGIT_COLOURS, vmin=-0.5, vmax=9.5, s=3, alpha=0.7)
+    bar = fig.colorbar(points, ax=ax, ticks=range(10))
+    bar.set_label("digit")
+    ax.set_title(title)
+    ax.set_xlabel(f"$z_{dims[0] + 1}$")
+    ax.set_ylabel(f"$z_{dims[1] + 1}$")
+    ax.set_aspect("equal", adjustable="datalim")
+    return fig
+
+
+def quantile_grid(n: int = 15, low: float = 0.05, high: float = 0.95) -> torch.Tensor:
+    """The seed's grid of 2-D codes: normal quantiles of linspace(low, high, n) on each axis -> (n*n, 2), rows top to bottom."""
+    q = torch.tensor(norm.ppf(np.linspace(low, high, n)), dtype=torch.float32)
+    zy, zx = torch.meshgrid(q.flip(0), q, indexing="ij")
+    return torch.stack([zx.reshape(-1), zy.reshape(-1)], dim=1)
+
+
+@torch.no_grad()
+def manifold(model, n: int = 15, center=None, title: str = "Decoded normal quantiles (15 x 15 manifold)", ax=None):
+    """Decode the n x n quantile grid (shifted by center (2,), e.g. a class mean) of a 2-D latent into one picture."""
+    if model.z_dim != 2:
+        raise ValueError(f"manifold needs a 2-D latent, this model has z_dim={model.z_dim}")
+    z = quantile_grid(n)
+    if center is not None:
+        z = z + torch.as_tensor(center, dtype=torch.float32).reshape(1, 2)
+    images = model.eval().decode(z).reshape(n, n, *model.image_shape)
+    h, w = model.image_shape
+    canvas = images.permute(0, 2, 1, 3).reshape(n * h, n * w).numpy()
+    fig, ax = _figure(ax, (7, 7))
+    ax.imshow(canvas, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+    ticks = list(range(0, n, max(1, n // 4))) + ([n - 1] if (n - 1) % max(1, n // 4) else [])
+    ax.set_xticks([t * w + w / 2 for t in ticks], [f"{z[t, 0]:.2f}" for t in ticks])
+    ax.set_yticks([t * h + h / 2 for t in ticks], [f"{z[t * n, 1]:.2f}" for t in ticks])
+    ax.set_title(title)
+    ax.set_xlabel("$z_1$ (normal quantiles)")
+    ax.set_ylabel("$z_2$ (normal quantiles)")
+    return fig
+
+
+def loss_curves(history, title: str = "Reconstruction and KL over training", ax=None):
+    """Plot the per-epoch train (and test) reconstruction and KL of a History, on two y-axes' panels."""
+    if ax is not None:
+        raise ValueError("loss_curves draws two panels: call it without ax")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    plt.close(fig)
+    for ax, key, label in ((left, "recon", "reconstruction (BCE)"), (right, "kl", "KL to the prior")):
+        ax.plot(history.epoch, getattr(history, f"train_{key}"), marker=".", label="train")
+        if getattr(history, f"test_{key}"):
+            ax.plot(history.epoch, getattr(history, f"test_{key}"), marker=".", label="test")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("nats per image")
+        ax.set_title(label)
+        ax.legend()
+    fig.suptitle(title)
+    return fig

@@ -1,0 +1,196 @@
+"""Training: `fit` over in-memory batches with a live progress bar, `evaluate`, and a recipe cache."""
+
+import copy
+import hashlib
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import torch
+from tqdm.auto import tqdm
+
+from . import checkpoint
+from .settings import cache_dir
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; `history` holds the epochs completed before it."""
+
+    def __init__(self, message, history):
+        super().__init__(message)
+        self.history = history
+
+
+@dataclass
+class History:
+    """Per-epoch train/test reconstruction and KL (nats per image), mean posterior sigma, and per-batch terms."""
+
+    epoch: list = field(default_factory=list)
+    train_recon: list = field(default_factory=list)
+    train_kl: list = field(default_factory=list)
+    test_recon: list = field(default_factory=list)
+    test_kl: list = field(default_factory=list)
+    sigma: list = field(default_factory=list)
+    step_recon: list = field(default_factory=list)
+    step_kl: list = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+    cached: bool = False
+
+    def as_dict(self) -> dict:
+        """Plain lists and numbers, for saving beside a checkpoint."""
+        return asdict(self)
+
+    def __repr__(self):
+        if not self.epoch:
+            return "History(no epoch completed)"
+        last = f"train recon {self.train_recon[-1]:.1f}, KL {self.train_kl[-1]:.2f}"
+        if self.test_recon:
+            last += f"; test recon {self.test_recon[-1]:.1f}, KL {self.test_kl[-1]:.2f}"
+        return f"History({len(self.epoch)} epochs: {last} nats/image)"
+
+
+@torch.no_grad()
+def evaluate(model, data, batch_size: int = 1000, seed: int = 0) -> dict:
+    """Mean recon, KL, -ELBO (nats per image, one z sample) and mean posterior sigma of a model on data."""
+    was_training = model.training
+    model.eval()
+    totals = {"recon": 0.0, "kl": 0.0, "sigma": 0.0}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for i in range(0, len(data), batch_size):
+            x, y = data.x[i : i + batch_size], data.y[i : i + batch_size]
+            recon, kl = model.loss_terms(x, y)
+            _, logvar = model.encode(x)
+            totals["recon"] += recon.sum().item()
+            totals["kl"] += kl.sum().item()
+            totals["sigma"] += (0.5 * logvar).exp().mean(dim=1).sum().item()
+    model.train(was_training)
+    out = {k: v / len(data) for k, v in totals.items()}
+    out["elbo"] = -(out["recon"] + out["kl"])
+    return out
+
+
+def fit(
+    model,
+    train,
+    test=None,
+    *,
+    epochs: int = 10,
+    batch_size: int = 100,
+    lr: float = 1e-3,
+    optimizer=None,
+    beta: float = 1.0,
+    terms=None,
+    seed: int = 0,
+    progress: bool = True,
+) -> History:
+    """Train model on Images `train` (x (N, D), y (N,)), minimising mean(recon + beta * KL); returns a History.
+
+    optimizer: a function params -> torch.optim.Optimizer (default Adam(lr)).
+    terms: a function (model, x, y) -> (recon (B,), kl (B,)) replacing model.loss_terms.
+    Ctrl-C stops cleanly, keeping the weights and the history so far; a NaN or inf loss
+    restores the weights of the last completed epoch and raises TrainingDiverged.
+    """
+    _check_fit_args(model, train, test, epochs, batch_size)
+    torch.manual_seed(seed)
+    shuffler = torch.Generator().manual_seed(seed)
+    opt = optimizer(model.parameters()) if optimizer else torch.optim.Adam(model.parameters(), lr=lr)
+    terms = terms or (lambda m, x, y: m.loss_terms(x, y))
+    history = History()
+    n, per_epoch = len(train), math.ceil(len(train) / batch_size)
+    good = copy.deepcopy(model.state_dict())
+    bar = tqdm(total=epochs * per_epoch, unit="batch", disable=not progress, leave=True)
+    start = time.perf_counter()
+    model.train()
+    try:
+        for epoch in range(1, epochs + 1):
+            bar.set_description(f"epoch {epoch}/{epochs}")
+            order = torch.randperm(n, generator=shuffler)
+            sum_recon = sum_kl = 0.0
+            for i in range(per_epoch):
+                idx = order[i * batch_size : (i + 1) * batch_size]
+                recon, kl = terms(model, train.x[idx], train.y[idx])
+                recon, kl = recon.mean(), kl.mean()
+                loss = recon + beta * kl
+                if not torch.isfinite(loss):
+                    model.load_state_dict(good)
+                    raise TrainingDiverged(
+                        f"the loss became {loss.item()} at epoch {epoch}, batch {i + 1}: training stopped and the "
+                        f"weights were restored to the end of epoch {epoch - 1}. Try a smaller learning rate.",
+                        history,
+                    )
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                r, k = recon.item(), kl.item()
+                history.step_recon.append(r)
+                history.step_kl.append(k)
+                sum_recon += r * len(idx)
+                sum_kl += k * len(idx)
+                bar.update()
+                if i % 20 == 0:
+                    bar.set_postfix(recon=f"{r:.1f}", kl=f"{k:.2f}", refresh=False)
+            history.epoch.append(epoch)
+            history.train_recon.append(sum_recon / n)
+            history.train_kl.append(sum_kl / n)
+            scores = evaluate(model, test if test is not None else train.take(min(len(train), 2000), seed))
+            history.sigma.append(scores["sigma"])
+            if test is not None:
+                history.test_recon.append(scores["recon"])
+                history.test_kl.append(scores["kl"])
+            good = copy.deepcopy(model.state_dict())
+    except KeyboardInterrupt:
+        history.interrupted = True
+        bar.write(f"Interrupted: kept the model as it is and the history of {len(history.epoch)} complete epochs.")
+    finally:
+        bar.close()
+        history.seconds = time.perf_counter() - start
+    return history
+
+
+def _check_fit_args(model, train, test, epochs, batch_size):
+    for name, data in (("train", train), ("test", test)):
+        if data is None and name == "test":
+            continue
+        if not hasattr(data, "x") or not hasattr(data, "y"):
+            raise TypeError(f"{name} must be an Images from vaelessons.data.load, got {type(data).__name__}")
+        if data.x.ndim != 2 or data.x.shape[1] != model.x_dim:
+            raise ValueError(
+                f"{name} images have shape {tuple(data.x.shape)} but the model expects (N, {model.x_dim}): "
+                f"build the model with x_dim={data.x.shape[-1]} for this data set"
+            )
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+
+
+def recipe_key(model, train, test=None, **fit_kwargs) -> str:
+    """A hash of everything that decides a training run's result: model, initial weights, data and fit settings."""
+    h = hashlib.sha256()
+    h.update(repr((type(model).__name__, model.config, sorted(fit_kwargs.items()))).encode())
+    for tensor in model.state_dict().values():
+        h.update(tensor.detach().cpu().numpy().tobytes())
+    for data in (train, test):
+        if data is not None:
+            h.update(repr((data.name, len(data), float(data.x.sum()), data.y.numpy().tobytes())).encode())
+    return h.hexdigest()[:20]
+
+
+def cached_fit(model, train, test=None, **fit_kwargs) -> History:
+    """`fit`, unless the same recipe was trained before: then load its weights and history from the cache."""
+    for name in ("optimizer", "terms"):
+        if callable(fit_kwargs.get(name)):
+            raise ValueError(f"cached_fit cannot key a custom {name} function: call fit directly")
+    path = cache_dir() / "models" / f"{type(model).__name__}-{recipe_key(model, train, test, **fit_kwargs)}.pt"
+    if path.exists():
+        try:
+            model.load_state_dict(checkpoint.load(path, expect=model).state_dict())
+            return History(**{**checkpoint.load_history(path), "cached": True})
+        except (checkpoint.CheckpointError, TypeError):
+            path.unlink()  # a bad cache entry is never used: train again below
+    history = fit(model, train, test, **fit_kwargs)
+    if not history.interrupted:
+        checkpoint.save(model, path, history.as_dict())
+    return history

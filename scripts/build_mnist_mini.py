@@ -1,6 +1,7 @@
 """Build vaelessons/_data/mnist_mini from the full MNIST files, byte for byte reproducibly.
 
-    python scripts/build_mnist_mini.py [MNIST_FOLDER]   (default: ../shared/data/mnist)
+    python scripts/build_mnist_mini.py [MNIST_FOLDER [OUT_FOLDER]]
+    (defaults: ../shared/data/mnist and vaelessons/_data/mnist_mini)
 
 Takes a stratified random subset (seed 0): 600 training and 100 test images per digit.
 """
@@ -25,17 +26,19 @@ def write_idx(path: Path, array: np.ndarray):
         gz.write(header + array.astype(np.uint8).tobytes())
 
 
-def main(source: Path):
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(source: Path, out: Path = OUT):
+    out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     for prefix, per_class in PER_CLASS.items():
         images = _read_idx((source / f"{prefix}-images-idx3-ubyte.gz").read_bytes())
         labels = _read_idx((source / f"{prefix}-labels-idx1-ubyte.gz").read_bytes())
         keep = np.sort(np.concatenate([rng.choice(np.flatnonzero(labels == d), per_class, replace=False) for d in range(10)]))
-        write_idx(OUT / f"{prefix}-images-idx3-ubyte.gz", images[keep])
-        write_idx(OUT / f"{prefix}-labels-idx1-ubyte.gz", labels[keep])
+        write_idx(out / f"{prefix}-images-idx3-ubyte.gz", images[keep])
+        write_idx(out / f"{prefix}-labels-idx1-ubyte.gz", labels[keep])
         print(f"{prefix}: {len(keep)} images ({per_class} per digit)")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist")
+    args = sys.argv[1:]
+    source = Path(args[0]) if args else Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+    main(source, Path(args[1]) if len(args) > 1 else OUT)

@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import os
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -125,7 +126,7 @@ def _is_valid(path: Path, gz_md5: str, raw_md5: str) -> bool:
         if hashlib.md5(data).hexdigest() == gz_md5:
             return True
         return hashlib.md5(gzip.decompress(data)).hexdigest() == raw_md5
-    except (OSError, EOFError, gzip.BadGzipFile):
+    except (OSError, EOFError, zlib.error):  # unreadable, truncated, or a damaged deflate stream
         return False
 
 

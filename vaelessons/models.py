@@ -88,13 +88,18 @@ class CVAE(VAE):
         """mu_y for labels y (N,) int64 -> (N, z_dim)."""
         if y is None:
             raise ValueError("a CVAE needs the labels y: call model(x, y) / loss_terms(x, y)")
+        if not isinstance(y, torch.Tensor) or y.dtype not in (torch.int64, torch.int32):
+            raise ValueError(f"a CVAE needs integer labels (int64), got {getattr(y, 'dtype', type(y).__name__)}")
         if y.min() < 0 or y.max() >= self.n_classes:
             raise ValueError(f"labels must lie in 0..{self.n_classes - 1}, got {int(y.min())}..{int(y.max())}")
         return self.class_means(y)
 
     def kl(self, mu: torch.Tensor, logvar: torch.Tensor, y: torch.Tensor = None) -> torch.Tensor:
         """KL of each posterior to its class prior N(mu_y, I): (N, z_dim), y (N,) -> (N,)."""
-        return kl_to_class_mean(mu, logvar, self.prior_mean(y))
+        mu_y = self.prior_mean(y)
+        if mu_y.shape != mu.shape:
+            raise ValueError(f"a CVAE needs one integer label per image: shape ({len(mu)},), got {tuple(y.shape)}")
+        return kl_to_class_mean(mu, logvar, mu_y)
 
 
 MODELS = {"VAE": VAE, "CVAE": CVAE}

@@ -1,0 +1,298 @@
+"""Training: fit's history and reproducibility, its behaviour on a NaN and on Ctrl-C, the recipe cache, quick mode."""
+
+import math
+
+import pytest
+import torch
+
+from vaelessons import by_mode, data, default_dataset, is_quick, train
+from vaelessons.models import CVAE, VAE
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """Small data for fast runs: 300 training and 100 test images of 8x8 digits."""
+    return data.load("digits", "train").take(300), data.load("digits", "test").take(100)
+
+
+def small_vae(seed=0, cls=VAE):
+    torch.manual_seed(seed)
+    return cls(x_dim=64, hidden=32, z_dim=2)
+
+
+def weights(model):
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def same_weights(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def run(data_pair, seed=0, model_seed=0, **kwargs):
+    model = small_vae(model_seed)
+    kwargs = {"epochs": 2, "batch_size": 50, "progress": False, "seed": seed, **kwargs}
+    return model, train.fit(model, *data_pair, **kwargs)
+
+
+PER_EPOCH = ("epoch", "train_recon", "train_kl", "test_recon", "test_kl", "sigma")
+
+
+def test_history_has_train_and_test_terms_per_epoch(digits):
+    model, history = run(digits, epochs=3)
+    assert history.epoch == [1, 2, 3]
+    for name in PER_EPOCH:
+        values = getattr(history, name)
+        assert len(values) == 3 and all(math.isfinite(v) for v in values), name
+    assert len(history.step_recon) == len(history.step_kl) == 3 * 6  # 300 images in batches of 50
+    assert not history.interrupted and not history.cached and history.seconds > 0
+    # the epoch's train terms are the means of its batches' terms (equal batches here)
+    assert history.train_recon[0] == pytest.approx(sum(history.step_recon[:6]) / 6)
+    assert history.train_kl[-1] == pytest.approx(sum(history.step_kl[-6:]) / 6)
+    # the test terms are those of the model as the last epoch left it
+    scores = train.evaluate(model, digits[1])
+    assert (history.test_recon[-1], history.test_kl[-1], history.sigma[-1]) == pytest.approx(
+        (scores["recon"], scores["kl"], scores["sigma"])
+    )
+    assert f"3 epochs: train recon {history.train_recon[-1]:.1f}" in repr(history)
+
+
+def test_without_test_data_the_history_has_only_train_terms(digits):
+    _, history = run((digits[0],), epochs=1)
+    assert len(history.train_recon) == 1 and len(history.sigma) == 1
+    assert history.test_recon == [] and history.test_kl == []
+
+
+def test_the_same_seed_gives_the_same_numbers_and_weights(digits):
+    model_a, a = run(digits, seed=7)
+    model_b, b = run(digits, seed=7)
+    assert a.as_dict() | {"seconds": 0} == b.as_dict() | {"seconds": 0}
+    assert same_weights(weights(model_a), weights(model_b))
+
+
+def test_another_seed_gives_other_numbers(digits):
+    model_a, a = run(digits, seed=1)
+    model_b, b = run(digits, seed=2)
+    assert a.step_recon != b.step_recon
+    assert not same_weights(weights(model_a), weights(model_b))
+
+
+def test_training_on_mnist_mini_lowers_both_train_and_test_loss():
+    torch.manual_seed(0)
+    model = VAE()
+    train_set, test_set = data.load("mnist-mini", "train"), data.load("mnist-mini", "test")
+    before = train.evaluate(model, test_set)
+    history = train.fit(model, train_set, test_set, epochs=2, progress=False)
+    assert history.train_recon[1] < history.train_recon[0]
+    assert history.test_recon[1] + history.test_kl[1] < history.test_recon[0] + history.test_kl[0]
+    assert history.test_recon[-1] + history.test_kl[-1] < before["recon"] + before["kl"] - 100  # far better than untrained
+
+
+def test_the_optimizer_function_is_used(digits):
+    model, _ = run(digits, optimizer=lambda params: torch.optim.SGD(params, lr=0.0))
+    assert same_weights(weights(model), weights(small_vae()))
+
+
+def test_a_cvae_trains_with_its_labels(digits):
+    model = small_vae(cls=CVAE)
+    means = model.class_means.weight.detach().clone()
+    history = train.fit(model, *digits, epochs=1, batch_size=50, progress=False)
+    assert math.isfinite(history.test_kl[0])
+    assert not torch.equal(model.class_means.weight, means)  # the class means learned
+
+
+def nan_on(batch_number):
+    """A `terms` function that behaves until the given batch (counted over the whole run), then returns NaN."""
+    seen = []
+
+    def terms(model, x, y):
+        seen.append(1)
+        recon, kl = model.loss_terms(x, y)
+        return (recon * math.nan, kl) if len(seen) == batch_number else (recon, kl)
+
+    return terms
+
+
+def test_a_nan_loss_stops_training_and_restores_the_last_good_epoch(digits):
+    after_one_epoch, _ = run(digits, epochs=1)
+    model = small_vae()
+    with pytest.raises(train.TrainingDiverged) as err:
+        train.fit(model, *digits, epochs=3, batch_size=50, progress=False, terms=nan_on(6 + 3))  # epoch 2, batch 3
+    message = str(err.value)
+    assert "the loss became nan at epoch 2, batch 3" in message
+    assert "restored to the end of epoch 1" in message and "smaller learning rate" in message
+    assert err.value.history.epoch == [1]
+    assert same_weights(weights(model), weights(after_one_epoch))
+
+
+def test_a_learning_rate_that_blows_up_ends_with_finite_weights(digits):
+    model = small_vae()
+    with pytest.raises(train.TrainingDiverged, match="Try a smaller learning rate"):
+        train.fit(model, *digits, epochs=2, batch_size=50, progress=False, lr=1e30)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_ctrl_c_keeps_the_model_and_the_history_so_far(digits):
+    model, at_interrupt = small_vae(), {}
+
+    def terms(m, x, y):
+        if len(at_interrupt) == 0 and terms.calls == 6 + 4:  # the 5th batch of epoch 2
+            at_interrupt.update(weights(m))
+            raise KeyboardInterrupt
+        terms.calls += 1
+        return m.loss_terms(x, y)
+
+    terms.calls = 0
+    history = train.fit(model, *digits, epochs=3, batch_size=50, progress=False, terms=terms)
+    assert history.interrupted
+    assert history.epoch == [1] and len(history.test_recon) == 1 and len(history.step_recon) == 10
+    assert same_weights(weights(model), at_interrupt)  # the model as it was, 4 batches into epoch 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="train.py bug (reported): the end-of-epoch snapshot is taken without checking the weights still give a "
+    "finite loss, so a step that breaks them on an epoch's last batch is 'restored' on divergence. Remove this mark once fixed.",
+)
+def test_weights_broken_by_the_last_step_of_an_epoch_are_not_kept_as_good(digits):
+    model = small_vae()
+    with pytest.raises(train.TrainingDiverged):
+        train.fit(model, digits[0], epochs=3, batch_size=300, lr=1e30, progress=False)  # one batch per epoch
+    assert all(math.isfinite(v) for v in train.evaluate(model, digits[1]).values())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="train.py bug (reported): history.epoch and train_* are appended before the end-of-epoch evaluate, so Ctrl-C "
+    "during it leaves per-epoch lists of different lengths (loss_curves then fails). Remove this mark once fixed.",
+)
+def test_ctrl_c_at_the_end_of_an_epoch_leaves_a_consistent_history(digits, monkeypatch):
+    real_evaluate, calls = train.evaluate, []
+
+    def evaluate(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(train, "evaluate", evaluate)
+    _, history = run(digits, epochs=3)
+    assert history.interrupted
+    assert len({len(getattr(history, name)) for name in PER_EPOCH}) == 1
+
+
+def test_the_progress_bar_shows_the_live_terms(digits, capsys):
+    run(digits, epochs=1, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 1/1" in err and "recon=" in err and "kl=" in err
+    run(digits, epochs=1, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"epochs": 0}, "epochs must be a positive int, got 0"),
+        ({"batch_size": 0}, "batch_size must be a positive int, got 0"),
+    ],
+)
+def test_bad_settings_are_named(digits, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train.fit(small_vae(), *digits, progress=False, **{"epochs": 1, **kwargs})
+
+
+def test_data_that_does_not_fit_the_model_says_which_x_dim_to_use(digits):
+    with pytest.raises(ValueError, match=r"model expects \(N, 784\): build the model with x_dim=64"):
+        train.fit(VAE(), digits[0], epochs=1, progress=False)
+    with pytest.raises(TypeError, match="train must be an Images from vaelessons.data.load, got Tensor"):
+        train.fit(small_vae(), digits[0].x, epochs=1, progress=False)
+
+
+def test_evaluate_is_deterministic_and_leaves_the_mode_alone(digits):
+    model = small_vae()
+    model.train()
+    a, b = train.evaluate(model, digits[1]), train.evaluate(model, digits[1])
+    assert a == b and model.training
+    assert a["elbo"] == pytest.approx(-(a["recon"] + a["kl"]))
+    assert train.evaluate(model, digits[1], seed=1) != a  # one z sample per image, drawn with the seed
+
+
+@pytest.fixture
+def counted_fit(monkeypatch, tmp_path):
+    """Count the training runs cached_fit starts, with an empty model cache."""
+    monkeypatch.setenv("VAELESSONS_CACHE", str(tmp_path))
+    calls = []
+    real_fit = train.fit
+
+    def fit(*args, **kwargs):
+        calls.append(kwargs)
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(train, "fit", fit)
+    return calls
+
+
+def cached(digits, model_seed=0, **kwargs):
+    model = small_vae(model_seed)
+    return model, train.cached_fit(model, *digits, **{"epochs": 1, "batch_size": 50, "progress": False, **kwargs})
+
+
+def test_cached_fit_trains_a_recipe_once(digits, counted_fit, tmp_path):
+    first_model, first = cached(digits)
+    again_model, again = cached(digits)
+    assert len(counted_fit) == 1
+    assert not first.cached and again.cached
+    assert again.train_recon == first.train_recon and again.test_kl == first.test_kl
+    assert same_weights(weights(again_model), weights(first_model))
+    assert len(list((tmp_path / "models").glob("*.pt"))) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"epochs": 2}, {"seed": 1}, {"beta": 0.5}, {"lr": 1e-2}, {"model_seed": 1}, {"data": "smaller"}],
+)
+def test_cached_fit_trains_again_for_another_recipe(digits, counted_fit, change):
+    cached(digits)
+    change = dict(change)
+    if change.pop("data", None):
+        digits = (digits[0].take(200), digits[1])
+    cached(digits, **change)
+    assert len(counted_fit) == 2
+
+
+def test_a_corrupt_cache_entry_is_discarded_and_trained_again(digits, counted_fit, tmp_path):
+    first_model, _ = cached(digits)
+    (entry,) = (tmp_path / "models").glob("*.pt")
+    entry.write_bytes(entry.read_bytes()[:1000])
+    model, history = cached(digits)
+    assert len(counted_fit) == 2 and not history.cached
+    assert same_weights(weights(model), weights(first_model))  # same recipe, same result
+    assert train.checkpoint.load(entry, expect=model) is not None  # the entry is good again
+
+
+def test_an_interrupted_run_is_not_cached(digits, counted_fit, tmp_path, monkeypatch):
+    real_fit = train.fit
+
+    def interrupted_fit(*args, **kwargs):
+        history = real_fit(*args, **kwargs)
+        history.interrupted = True
+        return history
+
+    monkeypatch.setattr(train, "fit", interrupted_fit)
+    cached(digits)
+    assert not (tmp_path / "models").exists() or not list((tmp_path / "models").iterdir())
+
+
+def test_cached_fit_refuses_functions_it_cannot_key(digits, counted_fit):
+    with pytest.raises(ValueError, match="cannot key a custom terms function: call fit directly"):
+        cached(digits, terms=lambda m, x, y: m.loss_terms(x, y))
+
+
+@pytest.mark.parametrize("value, quick", [("1", True), ("true", True), ("0", False), ("", False), (None, False)])
+def test_one_switch_selects_quick_mode(monkeypatch, value, quick):
+    if value is None:
+        monkeypatch.delenv("VAELESSONS_QUICK", raising=False)
+    else:
+        monkeypatch.setenv("VAELESSONS_QUICK", value)
+    assert is_quick() is quick
+    assert by_mode(full=50, quick=3) == (3 if quick else 50)
+    assert default_dataset() == ("mnist-mini" if quick else "mnist")

@@ -44,7 +44,9 @@ def attempt(fn, *args, **kwargs):
     try:
         result = fn(*args, **kwargs)
     except Exception as err:  # noqa: BLE001 - any error in student code becomes a hint
-        frame = traceback.extract_tb(err.__traceback__)[-1]
+        frames = traceback.extract_tb(err.__traceback__)
+        source = getattr(getattr(fn, "__code__", None), "co_filename", None)  # the student's cell or file
+        frame = next((f for f in reversed(frames) if f.filename == source), frames[-1])
         return None, not_yet(f"Your function raised {type(err).__name__}: {err} (line {frame.lineno}: {frame.line}).")
     if unanswered(result):
         return None, not_yet("Your function returns nothing yet: replace the `...` with your code.")

@@ -109,6 +109,15 @@ def test_weights_that_do_not_fit_the_saved_config_are_refused(tmp_path):
         checkpoint.load(path)
 
 
+def test_a_config_this_version_cannot_build_is_named(tmp_path):
+    path = checkpoint.save(VAE(), tmp_path / "model.pt")
+    state = torch.load(path, weights_only=True)
+    state["config"]["depth"] = 3  # e.g. saved by a newer vaelessons
+    torch.save(state, path)
+    with pytest.raises(checkpoint.CheckpointError, match="its config .*'depth': 3.* does not build a VAE: .*depth"):
+        checkpoint.load(path)
+
+
 class Payload:
     """An object whose unpickling runs code: it touches a file."""
 

@@ -193,12 +193,27 @@ def test_a_corrupt_file_in_the_cache_is_never_used_when_offline(cache, monkeypat
     assert files_in(cache) == []
 
 
-def test_a_recompressed_copy_of_the_canonical_bytes_is_accepted(cache, monkeypatch):
-    """The shared files are recompressed: their .gz MD5 differs, the uncompressed bytes match."""
+def test_mnist_files_put_in_the_cache_folder_by_hand_are_used_offline(cache, monkeypatch):
+    """The classroom path: copy the four files into $VAELESSONS_CACHE/mnist; no network is needed.
+
+    The shared copies are recompressed (their .gz MD5 differs); their uncompressed bytes are the canonical ones.
+    """
     use_mirrors(monkeypatch, closed_port_url())
     cache.mkdir(parents=True)
-    (cache / LABELS).write_bytes((SHARED_MNIST / LABELS).read_bytes())
-    assert data.fetch_mnist(LABELS, progressbar=False) == cache / LABELS
+    for name in ("t10k-images-idx3-ubyte.gz", LABELS):
+        (cache / name).write_bytes((SHARED_MNIST / name).read_bytes())
+    test = data.load("mnist", "test")
+    assert len(test) == 10000 and test.name == "mnist"
+
+
+def test_the_cache_is_the_users_cache_folder_unless_overridden(monkeypatch, tmp_path):
+    monkeypatch.delenv("VAELESSONS_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert data.cache_dir().parts[-1] == "vaelessons"
+    assert data.cache_dir().is_relative_to(tmp_path)  # under the user's cache (XDG on Linux, ~/Library/Caches on macOS)
+    monkeypatch.setenv("VAELESSONS_CACHE", "~/my-cache")
+    assert data.cache_dir() == tmp_path / "home" / "my-cache"
 
 
 def test_importing_the_package_needs_no_network(tmp_path):

@@ -64,7 +64,10 @@ def load(path, expect=None):
             f"{path} holds a {state['class']} with {state['config']}, "
             f"but a {type(expect).__name__} with {expect.config} was expected"
         )
-    model = MODELS[state["class"]](**state["config"])
+    try:
+        model = MODELS[state["class"]](**state["config"])
+    except (TypeError, ValueError) as err:  # a config this version of vaelessons cannot build
+        raise CheckpointError(f"{path}: its config {state['config']} does not build a {state['class']}: {err}") from err
     try:
         model.load_state_dict(state["state_dict"])
     except RuntimeError as err:

@@ -146,9 +146,9 @@ def fetch_mnist(fname: str, folder: Path = None, progressbar: bool = True) -> Pa
     if target.exists():
         if _is_valid(target, gz_md5, raw_md5):
             return target
-        target.unlink()  # corrupt or truncated: never used, fetched again below
+        target.unlink(missing_ok=True)  # corrupt or truncated: never used, fetched again below
     folder.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(fname + ".part")
+    part = target.with_name(f"{fname}.{os.getpid()}.part")  # one per process: two kernels may download at once
     errors = []
     for base in mirrors():
         try:

@@ -5,6 +5,7 @@ a closed port plays a server that is down. The package is pointed at them with V
 """
 
 import gzip
+import re
 import socket
 import subprocess
 import sys
@@ -100,6 +101,14 @@ def use_mirrors(monkeypatch, *urls):
 
 def files_in(folder: Path) -> list:
     return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_the_checksums_are_the_canonical_ones_documented_beside_the_data():
+    readme = (SHARED_MNIST / "README.md").read_text()
+    for name, (gz_md5, raw_md5) in data.MNIST_FILES.items():
+        short = name.removesuffix("-idx3-ubyte.gz").removesuffix("-idx1-ubyte.gz")  # e.g. "t10k-labels"
+        assert re.search(rf"`{name}`.*\| {raw_md5} \|", readme), name
+        assert f"{short} {gz_md5}" in readme, name
 
 
 def test_full_mnist_downloads_once_with_a_progress_bar_and_then_comes_from_the_cache(mirror, cache, monkeypatch, capfd):

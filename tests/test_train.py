@@ -1,5 +1,6 @@
 """Training: fit's history and reproducibility, its behaviour on a NaN and on Ctrl-C, the recipe cache, quick mode."""
 
+import inspect
 import math
 
 import pytest
@@ -35,6 +36,13 @@ def run(data_pair, seed=0, model_seed=0, **kwargs):
 
 
 PER_EPOCH = ("epoch", "train_recon", "train_kl", "test_recon", "test_kl", "sigma")
+
+
+def test_fit_takes_the_settings_the_lessons_use():
+    parameters = inspect.signature(train.fit).parameters
+    assert list(parameters)[:3] == ["model", "train", "test"] and parameters["test"].default is None
+    documented = ("epochs", "batch_size", "lr", "optimizer", "beta", "terms", "seed", "progress")
+    assert all(parameters[name].kind == inspect.Parameter.KEYWORD_ONLY for name in documented)
 
 
 def test_history_has_train_and_test_terms_per_epoch(digits):
@@ -223,7 +231,7 @@ def cached(digits, model_seed=0, **kwargs):
 
 def test_cached_fit_trains_a_recipe_once(digits, counted_fit, tmp_path):
     first_model, first = cached(digits)
-    again_model, again = cached(digits)
+    again_model, again = cached(digits, progress=True)  # the progress bar is not part of the recipe
     assert len(counted_fit) == 1
     assert not first.cached and again.cached
     assert again.train_recon == first.train_recon and again.test_kl == first.test_kl

@@ -116,7 +116,7 @@ def fit(
     _check_fit_args(model, train, test, epochs, batch_size, schedule)
     torch.manual_seed(seed)
     shuffler = torch.Generator().manual_seed(seed)
-    opt = optimizer(model.parameters()) if optimizer else torch.optim.Adam(model.parameters(), lr=lr)
+    opt = optimizer(model.parameters()) if optimizer else torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     n, per_epoch = len(train), math.ceil(len(train) / batch_size)
     steps = epochs * per_epoch
     scheduler = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: lr_factor(schedule, (step + 0.5) / steps))

@@ -77,7 +77,7 @@ LR = 1e-2  # the default recipe's peak learning rate (Adam)
 SCHEDULE = "warmup-cosine"
 SCHEDULES = ("warmup-cosine", "constant")
 WARMUP = 0.05  # fraction of the batches over which "warmup-cosine" ramps the learning rate up from 0
-RECIPE = "adam-warmup-cosine/1"  # names the training code's behaviour in cached_fit's key: change it when fit changes
+RECIPE = "fused-adam-warmup-cosine/2"  # names the training code's behaviour in cached_fit's key: change it when fit changes
 
 
 def lr_factor(schedule: str, t: float) -> float:
@@ -108,7 +108,7 @@ def fit(
 
     The default recipe is Adam whose learning rate rises linearly from 0 to lr over the first 5% of the batches,
     then falls to 0 along a half cosine by the last batch (schedule="warmup-cosine"; "constant" keeps lr throughout).
-    optimizer: a function params -> torch.optim.Optimizer (default Adam(lr)); the schedule scales its learning rate too.
+    optimizer: a function params -> torch.optim.Optimizer (default fused Adam(lr)); the schedule scales its learning rate too.
     terms: a function (model, x, y) -> (recon (B,), kl (B,)) replacing model.loss_terms.
     Ctrl-C stops cleanly, keeping the weights and the history so far; a NaN or inf loss
     restores the weights of the last completed epoch and raises TrainingDiverged.

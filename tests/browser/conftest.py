@@ -56,6 +56,12 @@ def browser(workdir):
 
 
 @pytest.fixture(scope="session")
+def setup_cell():
+    """The notebook cell that loads the models and the test set."""
+    return SETUP
+
+
+@pytest.fixture(scope="session")
 def lab(workdir, models, browser):
     """A JupyterLab page that ran the test notebook: SimpleNamespace(page, server, browser, models, test)."""
     import vaelessons as vl

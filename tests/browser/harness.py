@@ -134,7 +134,8 @@ class Browser:
         from playwright.sync_api import sync_playwright
 
         self._playwright = sync_playwright().start()
-        env = {**os.environ, "HOME": str(folder), "XDG_CONFIG_HOME": str(folder)}  # no crash reports in the user's home
+        home = str(Path(folder) / ".chromium-home")  # crash reports and caches stay out of the user's home
+        env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": home}
         self.browser = self._playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, env=env)
         self.errors = []
 

@@ -8,8 +8,6 @@ import numpy as np
 import torch
 from harness import JupyterServer, open_and_run, write_notebook
 
-from conftest import SETUP, WIDGET_CELLS
-
 TOLERANCE = 2  # of 255: float32 rounding in JavaScript against torch
 
 READ = """root => {
@@ -82,7 +80,8 @@ def test_latent_explorer_follows_a_drag_on_the_plane(lab):
     root = widget(lab, "vaelessons-latent-explorer")
     plane = root.locator("canvas.vl-plane")
     box = plane.bounding_box()
-    limit = 3.0  # this model's plane spans -3..3 on both axes (see LatentExplorer.limits)
+    sliders = root.locator("input[type=range]")
+    limit = max(float(sliders.nth(d).get_attribute("max")) for d in (0, 1))  # the plane spans -limit..limit on both axes
     inner = box["width"] - 42 - 10  # the plotting square inside the plane's margins
     x0, y0 = box["x"] + 42 + inner / 2, box["y"] + 10 + inner / 2  # z = (0, 0)
     lab.page.mouse.move(x0 - inner / 4, y0)
@@ -189,8 +188,8 @@ def test_no_errors_in_the_browser_console(lab):
     assert lab.browser.errors == []
 
 
-def test_notebook7_renders_and_paints(workdir, models, browser):
-    write_notebook(workdir / "nb7.ipynb", [SETUP, WIDGET_CELLS[0][1]])
+def test_notebook7_renders_and_paints(workdir, models, browser, setup_cell):
+    write_notebook(workdir / "nb7.ipynb", [setup_cell, "LatentExplorer(vae, test)"])
     server = JupyterServer(workdir, app="notebook")
     page = browser.page()
     try:

@@ -172,8 +172,8 @@ class Plane {
   setDims(dims) {
     this.dims = dims;
     [this.dx, this.dy] = dims;
-    this.rx = this.limits[this.dx];
-    this.ry = this.zDim > 1 ? this.limits[this.dy] : 1;
+    // one scale on both axes, so distances on the plane are distances in z
+    this.rx = this.ry = Math.max(this.limits[this.dx], this.zDim > 1 ? this.limits[this.dy] : 0);
     this.background = this.drawBackground();
   }
   toPx(zx, zy) {
@@ -220,6 +220,10 @@ class Plane {
     }
     const n = this.labels.length;
     const every = this.model.get("draw_every") || 1;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, s, s);
+    ctx.clip(); // points beyond the axes are not drawn over the tick labels
     ctx.globalAlpha = 0.55;
     for (let i = 0; i < n; i += every) {
       const zx = this.points[i * this.zDim + this.dx];
@@ -228,7 +232,7 @@ class Plane {
       ctx.fillStyle = DIGIT_COLOURS[this.labels[i] % 10];
       ctx.fillRect(x - 1.5, y - 1.5, 3, 3);
     }
-    ctx.globalAlpha = 1;
+    ctx.restore();
     ctx.strokeStyle = "#999";
     ctx.strokeRect(left + 0.5, top + 0.5, s, s);
     ctx.fillStyle = "#222";
@@ -428,7 +432,8 @@ function renderLatent({ model, el }) {
   };
   model.on("change:z", onModelZ);
 
-  const right = [h("div", { class: "vl-caption", text: "Latent plane: drag the point" }), plane.canvas];
+  const caption = plane.labels.length ? "Latent plane, test-set means by digit: drag the point" : "Latent plane: drag the point";
+  const right = [h("div", { class: "vl-caption", text: caption }), plane.canvas];
   if (plane.labels.length) right.push(legend(plane.labels));
   if (zDim > 2)
     right.push(

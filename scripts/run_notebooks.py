@@ -17,6 +17,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 def run(path: Path, quick: bool):
     """Run one notebook top to bottom in its folder and save it with its outputs."""
     os.environ["VAELESSONS_QUICK"] = "1" if quick else "0"
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # the kernel inherits it: one torch thread, steady on small machines
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     NotebookClient(

@@ -79,8 +79,9 @@ def manifold(model, n: int = 15, center=None, title: str = "Decoded normal quant
     ax.set_xticks([t * w + w / 2 for t in ticks], [f"{z[t, 0]:.2f}" for t in ticks])
     ax.set_yticks([t * h + h / 2 for t in ticks], [f"{z[t * n, 1]:.2f}" for t in ticks])
     ax.set_title(title)
-    ax.set_xlabel("$z_1$ (normal quantiles)")
-    ax.set_ylabel("$z_2$ (normal quantiles)")
+    where = "normal quantiles" if center is None else "center + normal quantiles"
+    ax.set_xlabel(f"$z_1$ ({where})")
+    ax.set_ylabel(f"$z_2$ ({where})")
     return fig
 
 

@@ -1,0 +1,71 @@
+"""The lessons' figures: titles, labelled axes, colour bars, the seed's quantile grid."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import norm
+
+from vaelessons import VAE, History, data, plots
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return VAE(hidden=16)
+
+
+@pytest.fixture(scope="module")
+def test_set():
+    return data.load("mnist-mini", "test")
+
+
+def test_quantile_grid_is_the_seeds_grid_read_top_to_bottom():
+    z = plots.quantile_grid(15)
+    q = norm.ppf(np.linspace(0.05, 0.95, 15))
+    assert z.shape == (225, 2)
+    np.testing.assert_allclose(z[:15, 0], q, rtol=1e-6)  # first row: z1 sweeps left to right
+    np.testing.assert_allclose(z[::15, 1], q[::-1], rtol=1e-6)  # first column: z2 falls from top to bottom
+    np.testing.assert_allclose(z[:15, 1], q[-1], rtol=1e-6)  # the top row has the largest z2
+
+
+def test_latent_scatter_has_title_labels_and_a_digit_colour_bar(model, test_set):
+    fig = plots.latent_scatter(model, test_set)
+    ax, bar = fig.axes
+    assert ax.get_title() and ax.get_xlabel() == "$z_1$" and ax.get_ylabel() == "$z_2$"
+    assert bar.get_ylabel() == "digit"
+    assert len(ax.collections[0].get_offsets()) == len(test_set)
+
+
+def test_manifold_draws_the_decoded_grid_and_refuses_other_latent_sizes(model):
+    fig = plots.manifold(model, n=5)
+    ax = fig.axes[0]
+    picture = ax.images[0].get_array()
+    assert picture.shape == (5 * 28, 5 * 28)
+    top_left = model.decode(plots.quantile_grid(5)[:1]).reshape(28, 28).detach().numpy()
+    np.testing.assert_allclose(picture[:28, :28], top_left, rtol=1e-5)
+    assert ax.get_title() and "normal quantiles" in ax.get_xlabel() and ax.get_ylabel()
+    shifted = plots.manifold(model, n=5, center=[1.0, -1.0]).axes[0]
+    assert "center" in shifted.get_xlabel()
+    with pytest.raises(ValueError, match="2-D latent.*z_dim=3"):
+        plots.manifold(VAE(hidden=8, z_dim=3))
+
+
+def test_image_grid_tiles_images_in_rows(test_set):
+    fig = plots.image_grid(test_set.x[:12], ncols=5, title="digits")
+    picture = fig.axes[0].images[0].get_array()
+    assert picture.shape == (3 * 29 - 1, 5 * 29 - 1)
+    np.testing.assert_allclose(picture[29 : 29 + 28, :28], test_set.x[5].reshape(28, 28).numpy())
+    assert fig.axes[0].get_title() == "digits"
+
+
+def test_loss_curves_plot_train_and_test_terms_with_labels():
+    history = History(epoch=[1, 2], train_recon=[200, 180], train_kl=[5, 6], test_recon=[190, 175], test_kl=[5.5, 6.2])
+    fig = plots.loss_curves(history)
+    recon, kl = fig.axes
+    assert [line.get_label() for line in recon.lines] == ["train", "test"]
+    np.testing.assert_allclose(kl.lines[1].get_ydata(), [5.5, 6.2])
+    assert all(ax.get_xlabel() == "epoch" and ax.get_ylabel() and ax.get_title() for ax in (recon, kl))

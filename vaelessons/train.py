@@ -135,13 +135,13 @@ def fit(
                 recon, kl = terms(model, train.x[idx], train.y[idx])
                 recon, kl = recon.mean(), kl.mean()
                 loss = recon + beta * kl
-                if not torch.isfinite(loss):
-                    _diverged(model, good, history, loss.item(), f"at epoch {epoch}, batch {i}", epoch)
+                r, k = recon.item(), kl.item()
+                if not math.isfinite(r + beta * k):  # checked on the numbers: cheaper than torch.isfinite
+                    _diverged(model, good, history, r + beta * k, f"at epoch {epoch}, batch {i}", epoch)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
                 scheduler.step()
-                r, k = recon.item(), kl.item()
                 history.step_recon.append(r)
                 history.step_kl.append(k)
                 sum_recon += r * len(idx)

@@ -62,16 +62,16 @@ def setup_cell():
 
 
 @pytest.fixture(scope="session")
-def lab(workdir, models, browser):
+def lab(workdir, browser, models):
     """A JupyterLab page that ran the test notebook: SimpleNamespace(page, server, browser, models, test)."""
     import vaelessons as vl
 
     write_notebook(workdir / "widgets.ipynb", [SETUP] + [cell for _, cell in WIDGET_CELLS])
     server = JupyterServer(workdir, app="lab")
+    page = browser.page()
     try:
-        page = browser.page()
         open_and_run(page, server, "widgets.ipynb", ".vl-root", len(WIDGET_CELLS))
         yield SimpleNamespace(page=page, server=server, browser=browser, models=models, test=vl.load_data("mnist-mini", "test"))
-        page.close()
     finally:
+        page.close()
         server.stop()

@@ -1,7 +1,7 @@
 """A real JupyterLab (or Notebook 7) server and Debian's Chromium driven by Playwright, for the browser tests and benchmarks.
 
 Everything lives in one temporary folder (notebooks, models, Jupyter's config/data/runtime dirs, HOME),
-the server listens on 127.0.0.1 with a random token and is stopped by its process group at the end.
+the server listens on 127.0.0.1 with a random token; it and its kernels are stopped at the end.
 """
 
 import json
@@ -25,11 +25,9 @@ VIEWPORT = {"width": 1400, "height": 1000}
 
 
 def chromium_path():
-    """The Chromium executable ($VAELESSONS_CHROMIUM, `chromium` on PATH, /usr/bin/chromium), or None."""
-    for candidate in (os.environ.get(CHROMIUM_ENV), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
+    """The Chromium executable: $VAELESSONS_CHROMIUM if set, else `chromium` on PATH or /usr/bin/chromium; None if absent."""
+    candidates = [os.environ[CHROMIUM_ENV]] if os.environ.get(CHROMIUM_ENV) else [shutil.which("chromium"), "/usr/bin/chromium"]
+    return next((c for c in candidates if c and Path(c).is_file()), None)
 
 
 def missing_browser() -> str:
@@ -88,11 +86,21 @@ class JupyterServer:
         self.stop()
         raise RuntimeError(f"jupyter {self.app} did not answer within {timeout} s:\n{self.log_text()}")
 
-    def api(self, method: str, path: str):
-        request = urllib.request.Request(f"{self.base}{path}?token={self.token}", method=method)
-        with urllib.request.urlopen(request, timeout=5) as response:
-            body = response.read()
-        return json.loads(body) if body else None
+    def api(self, method: str, path: str, body: dict = None):
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        request = urllib.request.Request(f"{self.base}{path}?token={self.token}", data=data, headers=headers, method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = response.read()
+        return json.loads(answer) if answer else None
+
+    def start_kernel(self, notebook: str):
+        """Start the notebook's session (a python3 kernel) before the page opens the notebook.
+
+        A kernel the page starts itself can, on a loaded machine, be slow enough for JupyterLab to give up
+        and ask "Select Kernel"; with the session already there, the page only connects to it.
+        """
+        self.api("POST", "/api/sessions", {"path": notebook, "type": "notebook", "kernel": {"name": "python3"}})
 
     def url(self, notebook: str) -> str:
         prefix = "/lab/tree" if self.app == "lab" else "/notebooks"
@@ -108,7 +116,11 @@ class JupyterServer:
         return Path(self.log.name).read_text(errors="replace")[-limit if limit else 0 :]
 
     def stop(self):
-        """Stop the server and its kernels (one process group), waiting until they are gone."""
+        """Stop the server and its kernels, waiting until they are gone.
+
+        Kernels run in their own sessions, so besides the REST shutdown and the server's own, any kernel
+        still alive is found by its connection file in this server's runtime folder and killed by PID.
+        """
         if self.process.poll() is None:
             try:
                 self.delete_sessions()
@@ -120,11 +132,23 @@ class JupyterServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # anything left in the group, such as a kernel
-        except ProcessLookupError:
-            pass
+        for pid in self.kernel_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.log.close()
+
+    def kernel_pids(self) -> list:
+        """PIDs of live processes started with a connection file from this server's runtime folder."""
+        runtime, pids = self.env["JUPYTER_RUNTIME_DIR"], []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if runtime in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                    pids.append(int(proc.name))
+            except OSError:
+                continue
+        return pids
 
 
 class Browser:
@@ -159,8 +183,8 @@ def write_notebook(path: Path, cells: list):
 
 
 def dismiss_dialogs(page):
-    """Answer a JupyterLab dialog over the menus: "Select Kernel" (shown when a kernel start fails on a loaded
-    machine) gets the preferred Python 3 kernel, any other is closed; say on stderr what it was."""
+    """Answer a JupyterLab dialog over the menus: "Select Kernel" (shown if a kernel start fails) gets the
+    preferred Python 3 kernel, any other is closed; say on stderr what it was."""
     for dialog in page.locator(".jp-Dialog").all():
         text = dialog.inner_text()
         print(f"answering a JupyterLab dialog: {text!r}", file=sys.stderr)
@@ -177,10 +201,15 @@ STILL = """() => !!document.querySelector(".jp-Notebook-ExecutionIndicator[data-
   && ![...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'))"""
 
 
-def run_all(page):
-    dismiss_dialogs(page)
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+def run_all(page) -> bool:
+    """Run > Run All Cells; False if something (a dialog appearing meanwhile) kept the clicks from landing."""
+    try:
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=5000)
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(timeout=5000)
+        return True
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError
+        page.keyboard.press("Escape")
+        return False
 
 
 def open_and_run(page, server: JupyterServer, notebook: str, widget_selector: str, count: int, timeout: float = 150):
@@ -189,17 +218,18 @@ def open_and_run(page, server: JupyterServer, notebook: str, widget_selector: st
     If the run ends without them (on a loaded machine a kernel sometimes restarts during the first cell,
     which drops the queued cells), Run All is given again, up to three times in all.
     """
+    server.start_kernel(notebook)
     page.goto(server.url(notebook))
     deadline = time.monotonic() + timeout
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout * 1000)
     runs, quiet_since = 0, None
     while time.monotonic() < deadline:
+        dismiss_dialogs(page)
         if page.evaluate(READY, [widget_selector, count]):
             return
         quiet = page.evaluate(STILL)
         quiet_since = (quiet_since or time.monotonic()) if quiet else None
-        if runs == 0 or (runs < 3 and quiet_since and time.monotonic() - quiet_since > 5):
-            run_all(page)
+        if (runs == 0 or (runs < 3 and quiet_since and time.monotonic() - quiet_since > 5)) and run_all(page):
             runs, quiet_since = runs + 1, None
         time.sleep(0.5)
     shot = Path(tempfile.gettempdir()) / "vaelessons-browser-failure.png"

@@ -61,6 +61,10 @@ class JupyterServer:
         self.env.update({name: str(home / sub) for name, sub in dirs.items()})
         for sub in dirs.values():
             (home / sub).mkdir(parents=True, exist_ok=True)
+        # the debugger extension logs errors when a kernel is replaced (after a "Select Kernel" dialog): not needed here
+        page_config = home / "config/labconfig/page_config.json"
+        page_config.parent.mkdir(parents=True, exist_ok=True)
+        page_config.write_text('{"disabledExtensions": {"@jupyterlab/debugger-extension": true}}')
         if app == "lab":  # no news pop-up over the widgets
             no_news = home / "config/lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
             no_news.parent.mkdir(parents=True, exist_ok=True)
@@ -86,21 +90,11 @@ class JupyterServer:
         self.stop()
         raise RuntimeError(f"jupyter {self.app} did not answer within {timeout} s:\n{self.log_text()}")
 
-    def api(self, method: str, path: str, body: dict = None):
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        request = urllib.request.Request(f"{self.base}{path}?token={self.token}", data=data, headers=headers, method=method)
+    def api(self, method: str, path: str):
+        request = urllib.request.Request(f"{self.base}{path}?token={self.token}", method=method)
         with urllib.request.urlopen(request, timeout=30) as response:
             answer = response.read()
         return json.loads(answer) if answer else None
-
-    def start_kernel(self, notebook: str):
-        """Start the notebook's session (a python3 kernel) before the page opens the notebook.
-
-        A kernel the page starts itself can, on a loaded machine, be slow enough for JupyterLab to give up
-        and ask "Select Kernel"; with the session already there, the page only connects to it.
-        """
-        self.api("POST", "/api/sessions", {"path": notebook, "type": "notebook", "kernel": {"name": "python3"}})
 
     def url(self, notebook: str) -> str:
         prefix = "/lab/tree" if self.app == "lab" else "/notebooks"
@@ -183,8 +177,12 @@ def write_notebook(path: Path, cells: list):
 
 
 def dismiss_dialogs(page):
-    """Answer a JupyterLab dialog over the menus: "Select Kernel" (shown if a kernel start fails) gets the
-    preferred Python 3 kernel, any other is closed; say on stderr what it was."""
+    """Answer a JupyterLab dialog over the menus, saying on stderr what it was.
+
+    "Select Kernel" gets the preferred Python 3 kernel, as a person would answer it: on a loaded machine
+    JupyterLab sometimes asks although the notebook names its kernel (about one run in five here).
+    Any other dialog is closed.
+    """
     for dialog in page.locator(".jp-Dialog").all():
         text = dialog.inner_text()
         print(f"answering a JupyterLab dialog: {text!r}", file=sys.stderr)
@@ -218,7 +216,6 @@ def open_and_run(page, server: JupyterServer, notebook: str, widget_selector: st
     If the run ends without them (on a loaded machine a kernel sometimes restarts during the first cell,
     which drops the queued cells), Run All is given again, up to three times in all.
     """
-    server.start_kernel(notebook)
     page.goto(server.url(notebook))
     deadline = time.monotonic() + timeout
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout * 1000)

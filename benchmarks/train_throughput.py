@@ -9,7 +9,7 @@ interleaved (examples, bare, fit, examples, ...) in one process, so a busy machi
 gives each method's median images/s and its ratios, by the wall clock and by the process's CPU time (steadier on a
 shared machine; use --threads 1 there).
 
-    .venv/bin/python benchmarks/train_throughput.py [--images 30000] [--rounds 3] [--batch-size 128] [--threads N]
+    .venv/bin/python benchmarks/train_throughput.py [--images 30000] [--rounds 5] [--batch-size 128] [--threads N]
 """
 
 import argparse
@@ -78,7 +78,7 @@ def bare_loop(batches: list, fused: bool):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=30000, help="training images per round (default 30000)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--batch-size", type=int, default=128, help="batch size of every method (default 128)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = parser.parse_args()

@@ -75,14 +75,18 @@ def manifold(model, n: int = 15, center=None, title: str = "Decoded normal quant
     canvas = images.permute(0, 2, 1, 3).reshape(n * h, n * w).numpy()
     fig, ax = _figure(ax, (7, 7))
     ax.imshow(canvas, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
-    ticks = list(range(0, n, max(1, n // 4))) + ([n - 1] if (n - 1) % max(1, n // 4) else [])
-    ax.set_xticks([t * w + w / 2 for t in ticks], [f"{z[t, 0]:.2f}" for t in ticks])
-    ax.set_yticks([t * h + h / 2 for t in ticks], [f"{z[t * n, 1]:.2f}" for t in ticks])
+    ticks = sorted({int(t) for t in np.linspace(0, n - 1, 5).round()})  # both ends and the centre
+    ax.set_xticks([t * w + w / 2 for t in ticks], [_tick(z[t, 0]) for t in ticks])
+    ax.set_yticks([t * h + h / 2 for t in ticks], [_tick(z[t * n, 1]) for t in ticks])
     ax.set_title(title)
     where = "normal quantiles" if center is None else "center + normal quantiles"
     ax.set_xlabel(f"$z_1$ ({where})")
     ax.set_ylabel(f"$z_2$ ({where})")
     return fig
+
+
+def _tick(value) -> str:
+    return f"{float(value) + 0.0:.2f}".replace("-0.00", "0.00")
 
 
 def loss_curves(history, title: str = "Reconstruction and KL over training", ax=None):

@@ -131,7 +131,8 @@ def fit(
             order = torch.randperm(n, generator=shuffler)
             sum_recon = sum_kl = 0.0
             for i, idx in enumerate(order.split(batch_size), start=1):
-                recon, kl = terms(model, train.x[idx], train.y[idx])
+                x, y = train.x.index_select(0, idx), train.y.index_select(0, idx)  # = x[idx], y[idx], faster
+                recon, kl = terms(model, x, y)
                 recon, kl = recon.mean(), kl.mean()
                 loss = recon + beta * kl
                 r, k = recon.item(), kl.item()

@@ -13,6 +13,7 @@ of each (CPU time is steadier on a shared machine; use --threads 1 there). Both 
 
 import argparse
 import time
+from functools import partial
 
 import torch
 from torch import nn
@@ -34,7 +35,7 @@ def seed_recipe(train_set, test_set, epochs):
     """The seed's Keras training: RMSprop with Keras' defaults, constant learning rate."""
     torch.manual_seed(0)
     model = glorot(VAE(784, 256, 2))
-    rmsprop = lambda params: torch.optim.RMSprop(params, lr=1e-3, alpha=0.9, eps=1e-7)  # noqa: E731
+    rmsprop = partial(torch.optim.RMSprop, lr=1e-3, alpha=0.9, eps=1e-7)
     return model, train.fit(model, train_set, test_set, epochs=epochs, optimizer=rmsprop, schedule="constant", progress=False)
 
 

@@ -159,7 +159,7 @@ class Browser:
 
     def page(self):
         page = self.browser.new_page(viewport=VIEWPORT)
-        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text} ({m.location.get('url')})"))
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         return page
 

@@ -2,6 +2,7 @@
 pixels must equal the model's torch decode of the code the widget shows."""
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -187,7 +188,11 @@ def test_kernel_fallback_paints_the_kernels_decode(lab):
 
 
 def test_no_errors_in_the_browser_console(lab):
-    assert lab.browser.errors == []
+    # Chromium logs every 404 answer as a console error, JupyterLab's own REST look-ups included (its server
+    # answers 404 for a checkpoint or workspace that does not exist yet: normal work, not a fault). The widgets
+    # load nothing by URL, so a 404 from the server's /api/ is left out; every other error still fails.
+    errors = [e for e in lab.browser.errors if not re.search(r"status of 404 .*\(https?://127\.0\.0\.1:\d+/(lab/)?api/", e)]
+    assert errors == []
 
 
 def test_notebook7_renders_and_paints(workdir, browser, models, setup_cell):

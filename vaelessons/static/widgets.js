@@ -331,6 +331,22 @@ function dimPickers(plane, onChange) {
   return h("div", { class: "vl-dims" }, [h("span", { text: "plane shows" }), across, h("span", { text: "across," }), up, h("span", { text: "up" })]);
 }
 
+function planeColumn(caption, plane, model, loop) {
+  // the latent plane with its caption, the digit legend and, past two dimensions, the axis pickers
+  const column = [h("div", { class: "vl-caption", text: caption }), plane.canvas];
+  if (plane.labels.length) column.push(legend(plane.labels));
+  if (plane.zDim > 2)
+    column.push(
+      dimPickers(plane, (dims) => {
+        plane.setDims(dims);
+        model.set("dims", dims);
+        model.save_changes();
+        loop.schedule();
+      }),
+    );
+  return h("div", { class: "vl-col" }, column);
+}
+
 const fmt = (z) => `(${Array.from(z, (v) => v.toFixed(2)).join(", ")})`;
 
 // ---------- the frame loop shared by the decoder widgets ----------
@@ -433,21 +449,11 @@ function renderLatent({ model, el }) {
   model.on("change:z", onModelZ);
 
   const caption = plane.labels.length ? "Latent plane, test-set means by digit: drag the point" : "Latent plane: drag the point";
-  const right = [h("div", { class: "vl-caption", text: caption }), plane.canvas];
-  if (plane.labels.length) right.push(legend(plane.labels));
-  if (zDim > 2)
-    right.push(
-      dimPickers(plane, (dims) => {
-        plane.setDims(dims);
-        model.set("dims", dims);
-        model.save_changes();
-        loop.schedule();
-      }),
-    );
+  const right = planeColumn(caption, plane, model, loop);
   el.append(
     h("div", { class: "vl-body" }, [
       h("div", { class: "vl-col" }, [h("div", { class: "vl-caption", text: "Decoded image  x = decoder(z)" }), image, zText]),
-      h("div", { class: "vl-col" }, right),
+      right,
     ]),
     h("div", { class: "vl-sliders" }, sliders.map((s) => s.row)),
   );
@@ -552,20 +558,11 @@ function renderInterpolation({ model, el }) {
   tSlider.input.addEventListener("change", () => model.save_changes());
 
   const picks = h("div", { class: "vl-picks" }, [h("span", { class: "vl-name", text: "A" }), inputs.a, h("span", { class: "vl-name", text: "B" }), inputs.b, clickHint]);
-  const right = [h("div", { class: "vl-caption", text: "Latent plane: the straight path from A to B" }), plane.canvas, legend(plane.labels)];
-  if (zDim > 2)
-    right.push(
-      dimPickers(plane, (dims) => {
-        plane.setDims(dims);
-        model.set("dims", dims);
-        model.save_changes();
-        loop.schedule();
-      }),
-    );
+  const right = planeColumn("Latent plane: the straight path from A to B", plane, model, loop);
   el.append(
     h("div", { class: "vl-body" }, [
       h("div", { class: "vl-col" }, [h("div", { class: "vl-caption", text: "Decoded image at t" }), image, zText, h("div", { class: "vl-sliders" }, [tSlider.row]), picks]),
-      h("div", { class: "vl-col" }, right),
+      right,
     ]),
     h("div", { class: "vl-strip" }, strip),
     stripText,
@@ -664,22 +661,12 @@ function renderClass({ model, el }) {
     loop.schedule();
   });
 
-  const right = [h("div", { class: "vl-caption", text: "Latent plane: the class means μ_y (discs); drag the point" }), plane.canvas];
-  if (plane.labels.length) right.push(legend(plane.labels));
-  if (zDim > 2)
-    right.push(
-      dimPickers(plane, (dims) => {
-        plane.setDims(dims);
-        model.set("dims", dims);
-        model.save_changes();
-        loop.schedule();
-      }),
-    );
+  const right = planeColumn("Latent plane: the class means μ_y (discs); drag the point", plane, model, loop);
   el.append(
     h("div", { class: "vl-classes" }, [h("span", { class: "vl-name", text: "class y" }), ...buttons]),
     h("div", { class: "vl-body" }, [
       h("div", { class: "vl-col" }, [h("div", { class: "vl-caption", text: "Decoded image  x = decoder(μ_y + offset)" }), image, zText]),
-      h("div", { class: "vl-col" }, right),
+      right,
     ]),
     h("div", { class: "vl-sliders" }, sliders.map((s) => s.row)),
   );

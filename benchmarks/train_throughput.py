@@ -35,7 +35,7 @@ class ExamplesStyleMNIST(torch.utils.data.Dataset):
         return len(self.labels)
 
     def __getitem__(self, i):
-        image = Image.fromarray(self.pixels[i], mode="L")
+        image = Image.fromarray(self.pixels[i])  # mode "L": 8-bit grey, as torchvision makes it
         tensor = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255).unsqueeze(0)  # what ToTensor() gives
         return tensor, self.labels[i]
 

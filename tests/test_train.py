@@ -252,6 +252,14 @@ def test_cached_fit_trains_again_for_another_recipe(digits, counted_fit, change)
     assert len(counted_fit) == 2
 
 
+def test_a_plain_autoencoder_is_not_served_the_vaes_cached_weights(digits, counted_fit):
+    cached(digits)
+    autoencoder = small_vae(0)
+    autoencoder.noise = False
+    history = train.cached_fit(autoencoder, *digits, epochs=1, batch_size=50, progress=False)
+    assert len(counted_fit) == 2 and not history.cached
+
+
 def test_a_corrupt_cache_entry_is_discarded_and_trained_again(digits, counted_fit, tmp_path):
     first_model, _ = cached(digits)
     (entry,) = (tmp_path / "models").glob("*.pt")

@@ -205,7 +205,8 @@ def recipe_key(model, train, test=None, **fit_kwargs) -> str:
     settings.update(fit_kwargs)
     settings.pop("progress")  # the bar does not change the result
     h = hashlib.sha256()
-    h.update(repr((RECIPE, type(model).__name__, model.config, sorted(settings.items()))).encode())
+    noise = getattr(model, "noise", True)  # a plain autoencoder (noise off) is another recipe
+    h.update(repr((RECIPE, type(model).__name__, model.config, noise, sorted(settings.items()))).encode())
     for tensor in model.state_dict().values():
         h.update(tensor.detach().cpu().numpy().tobytes())
     for data in (train, test):

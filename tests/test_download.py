@@ -169,6 +169,25 @@ def test_offline_without_a_cache_names_mnist_mini_and_the_cache_variable(cache, 
     assert files_in(cache) == []
 
 
+def test_offline_full_mode_lessons_fall_back_to_mnist_mini_and_say_so(cache, monkeypatch, capsys):
+    monkeypatch.setenv("VAELESSONS_QUICK", "0")
+    use_mirrors(monkeypatch, closed_port_url())
+    assert data.default_dataset() == "mnist-mini"
+    assert data.default_dataset() == "mnist-mini"  # the second lesson cell neither waits again nor repeats the note
+    note = capsys.readouterr().out
+    assert note.count("mnist-mini") == 1 and "Offline" in note
+    assert files_in(cache) == []
+
+
+def test_full_mode_lessons_use_full_mnist_when_it_can_be_had(mirror, cache, monkeypatch, capsys):
+    monkeypatch.setenv("VAELESSONS_QUICK", "0")
+    use_mirrors(monkeypatch, mirror("good").url)
+    assert data.default_dataset() == "mnist"
+    assert "mnist-mini" not in capsys.readouterr().out
+    monkeypatch.setenv("VAELESSONS_QUICK", "1")
+    assert data.default_dataset() == "mnist-mini"
+
+
 def corrupt_copies():
     """Bad files a cache can end up holding: (name, bytes)."""
     real = (SHARED_MNIST / LABELS).read_bytes()

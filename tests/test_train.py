@@ -296,4 +296,5 @@ def test_one_switch_selects_quick_mode(monkeypatch, value, quick):
         monkeypatch.setenv("VAELESSONS_QUICK", value)
     assert is_quick() is quick
     assert by_mode(full=50, quick=3) == (3 if quick else 50)
-    assert default_dataset() == ("mnist-mini" if quick else "mnist")
+    if quick:  # full mode's choice (MNIST, or mnist-mini when offline) is tested with the download path
+        assert default_dataset() == "mnist-mini"

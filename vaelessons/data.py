@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .settings import CACHE_ENV, cache_dir
+from .settings import CACHE_ENV, cache_dir, is_quick
 
 NAMES = ("mnist", "mnist-mini", "digits")
 SPLITS = ("train", "test")
@@ -87,6 +87,31 @@ def load(name: str = "mnist-mini", split: str = "train") -> Images:
         images = _read_idx(fetch_mnist(f"{PREFIX[split]}-images-idx3-ubyte.gz").read_bytes())
         labels = _read_idx(fetch_mnist(f"{PREFIX[split]}-labels-idx1-ubyte.gz").read_bytes())
     return _to_images(images, labels, name)
+
+
+_unreachable = set()  # (cache folder, mirrors) where full MNIST could not be had in this session
+
+
+def default_dataset() -> str:
+    """The data set the lessons train on: "mnist-mini" in quick mode, else "mnist".
+
+    Offline with no MNIST in the cache, the lessons still run: it says so and answers "mnist-mini".
+    """
+    if is_quick():
+        return "mnist-mini"
+    where = (str(cache_dir()), tuple(mirrors()))
+    if where not in _unreachable:
+        try:
+            for fname in MNIST_FILES:
+                fetch_mnist(fname)
+            return "mnist"
+        except DownloadError:
+            _unreachable.add(where)
+            print(
+                "Full MNIST is not in the cache and cannot be downloaded now (offline?), so the lessons use the "
+                "shipped 'mnist-mini' (7,000 real MNIST digits) instead. See the README's 'Offline' section."
+            )
+    return "mnist-mini"
 
 
 def _to_images(images: np.ndarray, labels: np.ndarray, name: str) -> Images:

@@ -19,11 +19,6 @@ def by_mode(full, quick):
     return quick if is_quick() else full
 
 
-def default_dataset() -> str:
-    """The data set the lessons train on: "mnist-mini" in quick mode, else "mnist"."""
-    return by_mode("mnist", "mnist-mini")
-
-
 def cache_dir() -> Path:
     """The folder for downloads and trained models: $VAELESSONS_CACHE or the user cache."""
     folder = os.environ.get(CACHE_ENV) or pooch.os_cache("vaelessons")

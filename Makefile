@@ -3,6 +3,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# JupyterLab refuses to run as root (e.g. in a container) unless told to; extra flags: make lessons LAB_ARGS=...
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
 .PHONY: lessons test
 
@@ -12,7 +14,7 @@ $(BIN)/python:
 
 lessons: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"

@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # JupyterLab refuses to run as root (e.g. in a container) unless told to; extra flags: make lessons LAB_ARGS=...
-LAB_ARGS ?= $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+AS_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+LAB_ARGS ?=
 
 .PHONY: lessons test
 
@@ -14,7 +15,7 @@ $(BIN)/python:
 
 lessons: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
-	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(AS_ROOT) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"

@@ -11,6 +11,7 @@ import torch
 from tqdm.auto import tqdm
 
 from . import checkpoint
+from .losses import reconstruction
 from .settings import cache_dir
 
 
@@ -61,8 +62,8 @@ def evaluate(model, data, batch_size: int = 1000, seed: int = 0) -> dict:
         torch.manual_seed(seed)
         for i in range(0, len(data), batch_size):
             x, y = data.x[i : i + batch_size], data.y[i : i + batch_size]
-            recon, kl = model.loss_terms(x, y)
-            _, logvar = model.encode(x)
+            logits, mu, logvar = model(x, y)  # one pass: the terms and sigma come from the same encoding
+            recon, kl = reconstruction(logits, x), model.kl(mu, logvar, y)
             totals["recon"] += recon.sum().item()
             totals["kl"] += kl.sum().item()
             totals["sigma"] += (0.5 * logvar).exp().mean(dim=1).sum().item()

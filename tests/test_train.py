@@ -1,12 +1,13 @@
 """Training: fit's history and reproducibility, its behaviour on a NaN and on Ctrl-C, the recipe cache, quick mode."""
 
+import functools
 import inspect
 import math
 
 import pytest
 import torch
 
-from vaelessons import by_mode, data, default_dataset, is_quick, train
+from vaelessons import by_mode, data, default_dataset, is_quick, losses, train
 from vaelessons.models import CVAE, VAE
 
 
@@ -284,8 +285,49 @@ def test_an_interrupted_run_is_not_cached(digits, counted_fit, tmp_path, monkeyp
 
 
 def test_cached_fit_refuses_functions_it_cannot_key(digits, counted_fit):
-    with pytest.raises(ValueError, match="cannot key a custom terms function: call fit directly"):
-        cached(digits, terms=lambda m, x, y: m.loss_terms(x, y))
+    def mine(m, x, y):
+        return m.loss_terms(x, y)
+
+    for terms in (lambda m, x, y: m.loss_terms(x, y), mine, functools.partial(losses.two_penalties, w_mu=mine)):
+        with pytest.raises(ValueError, match="can key only the package's own terms functions.*call fit directly"):
+            cached(digits, terms=terms)
+    assert counted_fit == []
+
+
+def test_cached_fit_keys_the_packages_terms_by_name_and_weights(digits, counted_fit):
+    _, first = cached(digits, terms=functools.partial(losses.two_penalties, w_mu=1.0, w_sigma=1.0))
+    _, again = cached(digits, terms=functools.partial(losses.two_penalties, w_mu=1.0, w_sigma=1.0))
+    _, other = cached(digits, terms=functools.partial(losses.two_penalties, w_mu=1.0, w_sigma=0.25))
+    _, plain = cached(digits)
+    assert [first.cached, again.cached, other.cached, plain.cached] == [False, True, False, False]
+    assert len(counted_fit) == 3
+
+
+def test_the_two_penalties_are_the_weighted_squares_of_the_heads(digits):
+    model = small_vae()
+    x = digits[0].x[:5]
+    recon, penalty = losses.two_penalties(model, x, w_mu=0.5, w_sigma=0.25)
+    mu, logvar = model.encode(x)
+    assert recon.shape == penalty.shape == (5,)
+    assert torch.allclose(penalty, 0.5 * mu.pow(2).sum(1) + 0.25 * logvar.pow(2).sum(1))
+
+
+def test_the_history_records_each_batchs_sigma_and_the_kls_noise_part(digits):
+    model = small_vae()
+    seen = []
+
+    def keep(module, inputs, output):
+        if module.training:
+            seen.append(output.detach())
+
+    model.logvar.register_forward_hook(keep)
+    history = train.fit(model, *digits, epochs=1, batch_size=50, progress=False)
+    assert len(history.step_sigma) == len(history.step_kl_noise) == len(history.step_kl) == 6 == len(seen)
+    assert history.step_sigma == pytest.approx([(0.5 * lv).exp().mean().item() for lv in seen])
+    noise = [(0.5 * (lv.exp() - lv - 1).sum(1)).mean().item() for lv in seen]
+    assert history.step_kl_noise == pytest.approx(noise)
+    # the KL is the mean part plus the noise part, both at least 0
+    assert all(0 <= n <= k + 1e-6 for n, k in zip(history.step_kl_noise, history.step_kl, strict=True))
 
 
 @pytest.mark.parametrize("value, quick", [("1", True), ("true", True), ("0", False), ("", False), (None, False)])
@@ -298,3 +340,24 @@ def test_one_switch_selects_quick_mode(monkeypatch, value, quick):
     assert by_mode(full=50, quick=3) == (3 if quick else 50)
     if quick:  # full mode's choice (MNIST, or mnist-mini when offline) is tested with the download path
         assert default_dataset() == "mnist-mini"
+
+
+def test_a_saved_notebook_shows_where_the_progress_bar_ended_not_zero(tmp_path):
+    """Where widgets don't render (GitHub, a fresh clone, a web page) a notebook bar shows its plain text."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from vaelessons import VAE, fit, load_data\n"
+            "train = load_data('digits', 'train').take(200)\n"
+            "history = fit(VAE(x_dim=64, hidden=16, z_dim=2), train, epochs=2, batch_size=50)"
+        )
+    ]
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    shown = [o["data"]["text/plain"] for o in nb.cells[0].outputs if "text/plain" in o.get("data", {})]
+    assert len(shown) == 1, nb.cells[0].outputs  # one bar, refreshed in place
+    assert "100%" in shown[0] and "8/8" in shown[0], shown[0]
+    assert "application/vnd.jupyter.widget-view+json" in nb.cells[0].outputs[0]["data"]  # still a live bar in Jupyter

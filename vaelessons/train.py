@@ -1,6 +1,7 @@
 """Training: `fit` over in-memory batches with a live progress bar, `evaluate`, and a recipe cache."""
 
 import copy
+import functools
 import hashlib
 import inspect
 import math
@@ -8,10 +9,10 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import torch
-from tqdm.auto import tqdm
 
 from . import checkpoint
 from .losses import reconstruction
+from .progress import ProgressBar
 from .settings import cache_dir
 
 
@@ -25,7 +26,11 @@ class TrainingDiverged(RuntimeError):
 
 @dataclass
 class History:
-    """Per-epoch train/test reconstruction and KL (nats per image), mean posterior sigma, and per-batch terms."""
+    """Per-epoch train/test reconstruction and KL (nats per image), mean posterior sigma, and per-batch records.
+
+    Per training batch: the mean reconstruction and KL (or penalty), the mean posterior sigma, and the KL's
+    noise part 1/2 sum(sigma^2 - log sigma^2 - 1) (the KL minus it is the part set by the means).
+    """
 
     epoch: list = field(default_factory=list)
     train_recon: list = field(default_factory=list)
@@ -35,6 +40,8 @@ class History:
     sigma: list = field(default_factory=list)
     step_recon: list = field(default_factory=list)
     step_kl: list = field(default_factory=list)
+    step_sigma: list = field(default_factory=list)
+    step_kl_noise: list = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
     cached: bool = False
@@ -77,7 +84,7 @@ EPOCHS = 12  # the default recipe's length: see benchmarks/README.md for the evi
 LR = 1e-2  # the default recipe's peak learning rate (Adam)
 SCHEDULES = ("warmup-cosine", "constant")
 WARMUP = 100  # batches (at most a tenth of the run) of linear warmup: full-rate first steps can switch latent dimensions off
-RECIPE = "fused-adam-warmup-cosine/3"  # names the training code's behaviour in cached_fit's key: change it when fit changes
+RECIPE = "fused-adam-warmup-cosine/4"  # names the training code's behaviour in cached_fit's key: change it when fit changes
 
 
 def lr_factor(schedule: str, step: int, steps: int) -> float:
@@ -123,7 +130,9 @@ def fit(
     terms = terms or (lambda m, x, y: m.loss_terms(x, y))
     history = History()
     good = copy.deepcopy(model.state_dict())
-    bar = tqdm(total=steps, unit="batch", disable=not progress, leave=True)
+    bar = ProgressBar(total=steps, unit="batch", disable=not progress, leave=True)
+    seen = {}  # the log-variances of the latest training forward pass, for the per-batch records
+    hook = _watch_logvar(model, seen)
     start = time.perf_counter()
     model.train()
     try:
@@ -145,6 +154,7 @@ def fit(
                 scheduler.step()
                 history.step_recon.append(r)
                 history.step_kl.append(k)
+                _record_posterior(history, seen.pop("logvar", None))
                 sum_recon += r * len(idx)
                 sum_kl += k * len(idx)
                 bar.update()
@@ -165,9 +175,32 @@ def fit(
         history.interrupted = True
         bar.write(f"Interrupted: kept the model as it is and the history of {len(history.epoch)} complete epochs.")
     finally:
+        if hook is not None:
+            hook.remove()
         bar.close()
         history.seconds = time.perf_counter() - start
     return history
+
+
+def _watch_logvar(model, seen: dict):
+    """A forward hook on the model's log-variance head that keeps its latest training output in seen["logvar"]."""
+    head = getattr(model, "logvar", None)
+    if not isinstance(head, torch.nn.Module):
+        return None
+
+    def keep(module, inputs, output):
+        if module.training:
+            seen["logvar"] = output.detach()
+
+    return head.register_forward_hook(keep)
+
+
+def _record_posterior(history, logvar):
+    """Append a batch's mean sigma and the KL's noise part 1/2 sum(sigma^2 - log sigma^2 - 1) for logvar (B, Z)."""
+    if logvar is None:
+        return
+    history.step_sigma.append((0.5 * logvar).exp().mean().item())
+    history.step_kl_noise.append((0.5 * (logvar.exp() - logvar - 1).sum(dim=1)).mean().item())
 
 
 def _diverged(model, good, history, value, where, epoch):
@@ -205,6 +238,7 @@ def recipe_key(model, train, test=None, **fit_kwargs) -> str:
     settings = {name: p.default for name, p in inspect.signature(fit).parameters.items() if p.kind == p.KEYWORD_ONLY}
     settings.update(fit_kwargs)
     settings.pop("progress")  # the bar does not change the result
+    settings = {name: _stable(value) for name, value in settings.items()}
     h = hashlib.sha256()
     noise = getattr(model, "noise", True)  # a plain autoencoder (noise off) is another recipe
     h.update(repr((RECIPE, type(model).__name__, model.config, noise, sorted(settings.items()))).encode())
@@ -216,11 +250,37 @@ def recipe_key(model, train, test=None, **fit_kwargs) -> str:
     return h.hexdigest()[:20]
 
 
+def _stable(value):
+    """A repr of a fit setting that is the same in every process, or None if there is none.
+
+    Plain values are their repr; a function defined in vaelessons is its dotted name (its code is covered by the
+    key's code part); a functools.partial of one is its name and arguments, if those are stable too.
+    """
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        parts = [_stable(v) for v in value]
+        return None if None in parts else f"({', '.join(parts)})"
+    if isinstance(value, functools.partial):
+        keywords = {k: _stable(v) for k, v in sorted(value.keywords.items())}
+        parts = [_stable(value.func), *(_stable(a) for a in value.args), *keywords.values()]
+        if None in parts:
+            return None
+        return f"partial({', '.join(parts[: 1 + len(value.args)] + [f'{k}={v}' for k, v in keywords.items()])})"
+    module = getattr(value, "__module__", "") or ""
+    if callable(value) and module.split(".")[0] == "vaelessons" and "<locals>" not in value.__qualname__:
+        return f"{module}.{value.__qualname__}"
+    return None
+
+
 def cached_fit(model, train, test=None, **fit_kwargs) -> History:
     """`fit`, unless the same recipe was trained before: then load its weights and history from the cache."""
     for name in ("optimizer", "terms"):
-        if callable(fit_kwargs.get(name)):
-            raise ValueError(f"cached_fit cannot key a custom {name} function: call fit directly")
+        if fit_kwargs.get(name) is not None and _stable(fit_kwargs[name]) is None:
+            raise ValueError(
+                f"cached_fit can key only the package's own {name} functions (vaelessons.*, or functools.partial of one "
+                f"with plain arguments), not {fit_kwargs[name]!r}: call fit directly"
+            )
     path = cache_dir() / "models" / f"{type(model).__name__}-{recipe_key(model, train, test, **fit_kwargs)}.pt"
     if path.exists():
         try:

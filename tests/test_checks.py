@@ -151,6 +151,16 @@ def test_a_bug_in_a_check_still_gives_one_line_and_no_traceback():
     assert repr(verdict).startswith(f"Not yet. {CHECK_FAILED} (KeyError: 'missing')") and "vaelessons bug" in verdict.message
 
 
+def test_a_check_called_with_the_wrong_arguments_says_how_to_call_it():
+    @check
+    def check_pair(first, second) -> Verdict:
+        return correct("Both.")
+
+    assert repr(check_pair(1, 2)) == "Correct! Both."
+    assert repr(check_pair(1)) == "Not yet. Call it as check_pair(first, second): missing a required argument: 'second'."
+    assert "too many positional arguments" in check_pair(1, 2, 3).message
+
+
 def draws():
     return torch.rand(2).tolist(), np.random.rand(2).tolist(), random.random()
 

@@ -9,6 +9,7 @@ leaves the notebook's random streams as it found them.
 
 import contextlib
 import functools
+import inspect
 import random
 import traceback
 import types
@@ -50,8 +51,14 @@ CHECK_FAILED = "This check could not judge your answer"  # the start of the verd
 def check(body):
     """Make body a public check: it returns a Verdict, never raises, and leaves every random stream as it was."""
 
+    signature = inspect.signature(body).replace(return_annotation=inspect.Signature.empty)
+
     @functools.wraps(body)
     def run(*args, **kwargs):
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as err:
+            return not_yet(f"Call it as {body.__name__}{signature}: {err}.")
         try:
             with random_streams_kept(*args, *kwargs.values()):
                 return body(*args, **kwargs)

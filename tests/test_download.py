@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -177,6 +178,9 @@ def test_full_mnist_downloads_once_with_one_labelled_progress_bar_per_file_then_
     assert sorted(good.requests) == sorted(data.MNIST_FILES)
     assert files_in(cache) == sorted(data.MNIST_FILES)  # and no .part file left
     assert all((cache / name).read_bytes() == mnist.canonical[name] for name in data.MNIST_FILES)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert {stat.S_IMODE((cache / name).stat().st_mode) for name in data.MNIST_FILES} == {0o666 & ~umask}  # others may read
 
     bars = capfd.readouterr().err
     for name, body in mnist.canonical.items():  # each bar names its file and its size, and reached the end
@@ -293,7 +297,7 @@ def cache_is_read_only(tmp_path, monkeypatch):  # chmod cannot make a folder rea
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "mnist"))
 
-    monkeypatch.setattr(data.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(data.Path, "touch", refuse)
 
 
 def disk_fails(tmp_path, monkeypatch):  # any other failure on the way to full MNIST

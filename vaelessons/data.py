@@ -4,8 +4,8 @@ import gzip
 import hashlib
 import operator
 import os
+import secrets
 import socket
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass
@@ -183,17 +183,17 @@ def fetch_mnist(fname: str, folder: Path = None, progressbar: bool = True) -> Pa
         _remove_stale_parts(folder)
     if _is_valid(target, gz_md5, raw_md5):
         return target
+    # unique per call, named by process and host: two kernels may download at once, and a dead one's file is known
+    part = folder / f"{fname}.{secrets.token_hex(4)}.{os.getpid()}@{socket.gethostname()}.part"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=folder, prefix=f"{fname}.", suffix=f".{os.getpid()}@{socket.gethostname()}.part")
+        part.touch(exist_ok=False)  # the usual permissions (the umask's), so a shared cache stays readable
     except OSError as err:
         raise DownloadError(
             f"could not download MNIST file {fname}: the cache folder {folder} cannot take it "
             f"({type(err).__name__}: {err}).\n  Set {CACHE_ENV} to a folder you can write to, "
             f"or use load('mnist-mini', ...), the real MNIST subset shipped with vaelessons."
         ) from err
-    os.close(fd)
-    part = Path(name)  # unique per call, named by process and host: two kernels may download at once
     errors = []
     try:
         # a bad file in the cache is never used; it is replaced atomically, never unlinked while another process may fetch it

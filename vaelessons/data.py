@@ -35,7 +35,7 @@ MNIST_FILES = {
 }
 PREFIX = {"train": "train", "test": "t10k"}
 
-MIRROR_DEADLINE = 300.0  # seconds a mirror gets for one whole file (9.2 MB in 5 minutes: 31 kB/s) before the next is tried
+MIRROR_DEADLINE = 300.0  # seconds a mirror gets for one whole file (9.2 MiB in 5 minutes: 32 kB/s) before the next is tried
 READ_TIMEOUT = 30.0  # seconds to wait for a connection, or for any byte of the file
 STALE_PART_AGE = 3600.0  # seconds after its last write when a .part file counts as abandoned, whoever wrote it
 CHUNK = 64 * 1024
@@ -248,7 +248,7 @@ def _download(url: str, part: Path, progressbar: bool):
                 if time.monotonic() - start > MIRROR_DEADLINE:
                     raise TimeoutError(
                         f"the whole file did not arrive within the deadline of {MIRROR_DEADLINE:g} s "
-                        f"(data.MIRROR_DEADLINE; {bar.n} bytes came), so this mirror was given up"
+                        f"(vaelessons.data.MIRROR_DEADLINE), only {out.tell()} bytes, so this mirror was given up"
                     )
 
 

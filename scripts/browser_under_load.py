@@ -55,19 +55,19 @@ def evidence(folder: Path) -> str:
     return "; ".join(parts) + f"; {dialogs} dialog(s)"
 
 
-def busy_lab(folder: Path) -> JupyterServer:
-    """Another JupyterLab with one kernel running a CPU loop (started through the REST API, fed by jupyter_client)."""
+def keep_busy(server: JupyterServer):
+    """Start a kernel in that JupyterLab (through its REST API) and set it running a CPU loop (with jupyter_client)."""
     from jupyter_client import BlockingKernelClient
 
-    server = JupyterServer(folder, app="lab")
     kernel = server.api("POST", "/api/kernels", {"name": "python3"})
     client = BlockingKernelClient(connection_file=str(Path(server.env["JUPYTER_RUNTIME_DIR"]) / f"kernel-{kernel['id']}.json"))
     client.load_connection_file()
-    client.start_channels()
-    client.wait_for_ready(timeout=120)
+    client.start_channels(hb=False)  # no heartbeat: on a loaded machine it calls a slow-starting kernel dead
+    asked = client.kernel_info()
+    while client.get_shell_msg(timeout=300)["parent_header"].get("msg_id") != asked:
+        pass
     client.execute(BUSY_LOOP)
     client.stop_channels()
-    return server
 
 
 def main():
@@ -82,7 +82,8 @@ def main():
     lab = None
     results = []
     try:
-        lab = busy_lab(folder)
+        lab = JupyterServer(folder, app="lab")  # another JupyterLab beside the tests' own
+        keep_busy(lab)
         print(f"load: JupyterLab on port {lab.port} with a busy kernel; training job PID {training.pid}", flush=True)
         if sys.flags.dont_write_bytecode:
             print("PYTHONDONTWRITEBYTECODE is set: no run writes bytecode back, so every import stays cold", flush=True)

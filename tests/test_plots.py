@@ -104,3 +104,29 @@ def test_arrow_draws_a_labelled_arrow_on_empty_axes():
     assert "encoder" in [t.get_text() for t in ax.texts]
     assert any(getattr(t, "arrow_patch", None) is not None for t in ax.texts)
     plt.close(fig)
+
+
+def test_code_panels_share_one_window_and_colour_bar_and_state_the_share_outside():
+    labels = torch.arange(10).repeat(10)
+    near, far = torch.zeros(100, 2), torch.zeros(100, 2)
+    far[:25, 0] = 10.0
+    fig = plots.code_panels({"near": near, "far": far}, labels, ncols=3, limit=4.0, title="codes")
+    near_ax, far_ax, unused, bar = fig.axes
+    assert near_ax.get_title() == "near\noutside the window: 0%"
+    assert far_ax.get_title() == "far\noutside the window: 25%"
+    assert near_ax.get_xlim() == far_ax.get_ylim() == (-4.0, 4.0)
+    assert near_ax.get_xlabel() == "$z_1$" and near_ax.get_ylabel() == "$z_2$"
+    assert not unused.axison and bar.get_ylabel() == "digit"
+    assert fig.get_suptitle() == "codes"
+    with pytest.raises(ValueError, match=r"codes\['short'\] has shape \(99, 2\); expected \(100, 2\)"):
+        plots.code_panels({"short": torch.zeros(99, 2)}, labels)
+
+
+def test_image_panels_draws_one_titled_image_grid_per_entry(test_set):
+    fig = plots.image_panels({"first": test_set.x[:15], "second": test_set.x[15:25]}, ncols=3, per_row=5, title="samples")
+    first, second, unused = fig.axes
+    assert (first.get_title(), second.get_title()) == ("first", "second")
+    assert first.images[0].get_array().shape == (3 * 29 - 1, 5 * 29 - 1)
+    assert second.images[0].get_array().shape == (2 * 29 - 1, 5 * 29 - 1)
+    np.testing.assert_allclose(second.images[0].get_array()[:28, :28], test_set.x[15].reshape(28, 28).numpy())
+    assert not unused.axison and fig.get_suptitle() == "samples"

@@ -81,18 +81,32 @@ class JupyterServer:
         self.process = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_ready()
 
-    def _wait_ready(self, timeout: float = 60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def _wait_ready(self, patience: float = 60):
+        """Wait until the server answers. A server that is still starting is given the time it needs (with cold
+        imports on a loaded machine that can be minutes); one that exits, or spends `patience` seconds without
+        using any CPU and without answering, is an error that shows its log."""
+        import psutil
+
+        process, used, changed = psutil.Process(self.process.pid), -1.0, time.monotonic()
+        while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"jupyter {self.app} exited with code {self.process.returncode}:\n{self.log_text()}")
             try:
                 self.api("GET", "/api/status")
                 return
             except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"jupyter {self.app} did not answer within {timeout} s:\n{self.log_text()}")
+                pass
+            try:
+                cpu = sum(process.cpu_times()[:2])
+            except psutil.NoSuchProcess:
+                continue  # exited: poll() says so next time round
+            if cpu > used:
+                used, changed = cpu, time.monotonic()
+            elif time.monotonic() - changed > patience:
+                log = self.log_text()
+                self.stop()
+                raise RuntimeError(f"jupyter {self.app} neither answered nor used any CPU for {patience} s:\n{log}")
+            time.sleep(0.2)
 
     def api(self, method: str, path: str, body: dict = None):
         """Call the server's REST API; the JSON answer (None if empty)."""
@@ -113,7 +127,8 @@ class JupyterServer:
             self.api("DELETE", f"/api/sessions/{session['id']}")
 
     def log_text(self, limit: int = 3000) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return Path(self.log.name).read_text(errors="replace")[-limit if limit else 0 :]
 
     def stop(self):
@@ -241,6 +256,7 @@ STATE = """([path, sel]) => {
     painted: widgets.filter(e => e.dataset.frame).length,
     queued: panel ? [...panel.node.querySelectorAll('.jp-InputPrompt')].filter(p => p.textContent.includes('*')).length : 0,
     outputs: panel ? panel.node.querySelectorAll('.jp-OutputArea-output').length : 0,
+    loading: document.readyState,
   };
 }"""
 
@@ -267,21 +283,29 @@ def open_and_run(page, server: JupyterServer, notebook: str, widget_selector: st
     (pytest-timeout bounds a run that hangs with a busy kernel.)
     """
     log_start = len(server.log_text(limit=None))
-    page.goto(server.url(notebook))
+    from playwright.sync_api import Error as PageError
+
+    page.goto(server.url(notebook), wait_until="commit")  # the page's own progress is watched below, not a 30 s limit
     args = [notebook, widget_selector]
 
     def wait(done, what: str) -> dict:
         last, changed = None, time.monotonic()
         while True:
-            state = page.evaluate(STATE, args)
+            try:
+                state = page.evaluate(STATE, args)
+            except PageError as error:  # the document was replaced while loading: look again
+                trace(f"page state unreadable: {error.message.splitlines()[0]}")
+                time.sleep(0.1)
+                continue
             if state["dialogs"]:
                 _fail(page, server, f"JupyterLab showed a dialog while waiting for {what}: {state['dialogs']}", state)
             if done(state):
                 return state
-            seen = (state["kernel"], state["display"], state["queued"], state["outputs"], state["painted"])
+            seen = (state["loading"], state["kernel"], state["display"], state["queued"], state["outputs"], state["painted"])
             if seen != last:
                 last, changed = seen, time.monotonic()
-            working = state["queued"] or (state["kernel"] and state["kernel"]["status"] in ("starting", "busy"))
+            kernel_working = state["kernel"] and state["kernel"]["status"] in ("starting", "busy")
+            working = state["loading"] != "complete" or state["queued"] or kernel_working
             if not working and time.monotonic() - changed > patience:
                 _fail(page, server, f"no {what}: nothing moved for {patience} s with no kernel starting or busy", state)
             time.sleep(0.1)

@@ -72,6 +72,67 @@ def test_loss_curves_plot_train_and_test_terms_with_labels():
     assert all(ax.get_xlabel() == "epoch" and ax.get_ylabel() and ax.get_title() for ax in (recon, kl))
 
 
+def test_training_steps_draws_each_batch_record_and_the_kl_split_into_its_parts():
+    history = History(step_recon=[500.0, 300.0, 200.0], step_kl=[0.1, 8.0, 5.0], step_kl_noise=[0.05, 1.0, 3.0],
+                      step_sigma=[0.95, 0.5, 0.2])
+    fig = plots.training_steps(history)
+    top, middle, bottom = fig.axes
+    np.testing.assert_allclose(top.lines[0].get_ydata(), [500, 300, 200])
+    total, mean_part, noise_part = middle.lines
+    np.testing.assert_allclose(mean_part.get_ydata(), [0.05, 7.0, 2.0])  # the KL minus its noise part
+    np.testing.assert_allclose(noise_part.get_ydata(), [0.05, 1.0, 3.0])
+    np.testing.assert_allclose(bottom.lines[0].get_ydata(), [0.95, 0.5, 0.2])
+    assert bottom.get_xscale() == "log" and bottom.get_xlabel() and all(ax.get_ylabel() and ax.get_title() for ax in fig.axes)
+
+
+def test_training_steps_says_what_to_do_when_a_history_has_no_batch_records():
+    with pytest.raises(ValueError, match="no per-batch sigma"):
+        plots.training_steps(History(step_recon=[1.0], step_kl=[1.0]))
+
+
+def test_rate_distortion_puts_reconstruction_against_kl_with_each_beta_labelled():
+    curves = {"2-D": ([6.0, 3.0], [150.0, 160.0], (1.0, 3.0)), "20-D": ([20.0, 10.0], [85.0, 110.0], (1.0, 3.0))}
+    fig = plots.rate_distortion(curves, floors={"20-D": 70.0})
+    ax = fig.axes[0]
+    two, twenty, floor = ax.lines
+    np.testing.assert_allclose(two.get_xdata(), [6, 3])
+    np.testing.assert_allclose(twenty.get_ydata(), [85, 110])
+    np.testing.assert_allclose(floor.get_ydata(), [70, 70])
+    assert sorted(t.get_text() for t in ax.texts) == ["β=1", "β=1", "β=3", "β=3"]
+    assert ax.get_xscale() == "log" and "KL" in ax.get_xlabel() and "reconstruction" in ax.get_ylabel() and ax.get_title()
+    lo, hi = ax.get_xlim()
+    assert all(lo <= t <= hi for t in ax.get_xticks()) and ax.get_xticklabels()[0].get_text()
+
+
+def test_label_points_puts_one_label_per_point_apart_from_each_other():
+    fig, ax = plt.subplots()
+    points = torch.tensor([[0.0, 0.0], [0.01, 0.0], [0.0, 0.01], [5.0, 5.0]])  # three points almost on top of each other
+    plots.label_points(ax, points, labels=["a", "b", "c", "d"])
+    texts = {t.get_text(): t for t in ax.texts}
+    assert sorted(texts) == ["a", "b", "c", "d"]
+    offsets = np.array([texts[k].xyann for k in "abc"])  # each label's offset from its point, in points
+    assert min(np.linalg.norm(offsets[i] - offsets[j]) for i in range(3) for j in range(i + 1, 3)) > 20
+    np.testing.assert_allclose(texts["d"].xy, [5, 5])
+    plt.close(fig)
+
+
+def test_label_grid_rows_puts_a_label_at_the_middle_of_each_row(test_set):
+    fig = plots.image_grid(test_set.x[:30], ncols=10)
+    ax = fig.axes[0]
+    plots.label_grid_rows(ax, [7, 8, 9], ylabel="digit")
+    np.testing.assert_allclose(ax.get_yticks(), [14, 43, 72])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["7", "8", "9"] and ax.get_ylabel() == "digit"
+
+
+def test_share_table_prints_the_shares_of_one_percent_or_more():
+    table = torch.tensor([[0.9, 0.1, 0.0], [0.005, 0.5, 0.495]])
+    fig = plots.share_table(table, title="t", xlabel="read", ylabel="asked")
+    ax = fig.axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["10", "50", "50", "90"]  # 0.5% and 0% are not printed
+    np.testing.assert_allclose(ax.images[0].get_array(), 100 * table.numpy())
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("t", "read", "asked") and fig.axes[1].get_ylabel()
+
+
 def test_label_images_puts_each_label_in_the_corner_of_its_image(test_set):
     fig = plots.image_grid(test_set.x[:6], ncols=2)
     ax = fig.axes[0]

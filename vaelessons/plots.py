@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib import patheffects
+from matplotlib.ticker import NullLocator
 from scipy.stats import norm
 
 DIGIT_COLOURS = "tab10"
@@ -177,4 +178,103 @@ def image_panels(images: dict, shape=(28, 28), ncols: int = 3, per_row: int = 5,
         image_grid(batch, shape=shape, ncols=per_row, title=name, ax=ax)
         ax.title.set_fontsize(10)
     fig.suptitle(title)
+    return fig
+
+
+def training_steps(history, title: str = "The tug of war, batch by batch"):
+    """Three panels over a History's training batches (log axis): reconstruction; KL, its mean and noise parts; mean sigma."""
+    if not history.step_sigma:
+        raise ValueError("this History has no per-batch sigma: train the model with fit or cached_fit of this version")
+    batch = np.arange(1, len(history.step_recon) + 1)
+    noise = np.asarray(history.step_kl_noise)
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(9, 8), sharex=True, layout="constrained")
+    plt.close(fig)
+    top.plot(batch, history.step_recon, lw=0.7)
+    top.set(ylabel="nats per image", title="Reconstruction error (batch mean)")
+    middle.plot(batch, history.step_kl, lw=0.7, color="black", label="KL (total)")
+    middle.plot(batch, np.asarray(history.step_kl) - noise, lw=0.7, label=r"mean part $\frac{1}{2}\sum\mu^2$")
+    middle.plot(batch, noise, lw=0.7, label=r"noise part $\frac{1}{2}\sum(\sigma^2-\log\sigma^2-1)$")
+    middle.set(ylabel="nats per image", title="KL and its two parts (batch mean)")
+    middle.legend()
+    bottom.plot(batch, history.step_sigma, lw=0.7, color="C3")
+    bottom.axhline(1, color="grey", ls=":", label=r"$\sigma = 1$ (the prior's noise)")
+    bottom.set(xscale="log", xlabel="training batch (log scale)", ylabel=r"mean $\sigma$", ylim=(0, 1.1))
+    bottom.set_title(r"Noise level: mean posterior $\sigma$ (batch mean)")
+    bottom.legend()
+    fig.suptitle(title)
+    return fig
+
+
+def rate_distortion(curves: dict, floors: dict = None, title: str = "Rate against distortion", ax=None):
+    """Reconstruction against KL (log axis) for curves {name: (kl (K,), recon (K,), betas (K,))}, each point labelled by beta.
+
+    floors {name: recon} draws a dashed horizontal line per name (e.g. an autoencoder's reconstruction, which has no KL).
+    """
+    fig, ax = _figure(ax, (8, 5))
+    for k, (name, (kl, recon, betas)) in enumerate(curves.items()):
+        colour = f"C{k}"
+        ax.plot(kl, recon, marker="o", color=colour, label=name)
+        for x, y, b in zip(kl, recon, betas, strict=True):
+            ax.annotate(f"β={b:g}", (x, y), xytext=(4, -12), textcoords="offset points", fontsize=9, color=colour)
+        if floors and name in floors:
+            ax.axhline(floors[name], color=colour, ls="--", lw=1, label=f"{name}: autoencoder (no noise, no KL)")
+    ax.set_xscale("log")
+    low, high = ax.get_xlim()
+    ax.set_xlim(low, high * 1.35)  # room for the labels of the rightmost points
+    ticks = [t for t in (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500) if low <= t <= high * 1.35]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set(xlabel="rate: KL to the prior, nats per image (log scale)", ylabel="distortion: reconstruction, nats per image")
+    ax.set_title(title)
+    ax.legend(fontsize=9)
+    return fig
+
+
+def label_points(ax, points, labels, distance: float = 38):
+    """Label points (K, 2) of ax with labels (K,), each in a circle `distance` points away, joined by a line.
+
+    Each label lies in its point's direction from the points' centre, but the K directions are spread evenly around
+    the circle (keeping their order), so that labels of points close together do not overlap.
+    """
+    points = torch.as_tensor(points, dtype=torch.float32)
+    offset = points - points.mean(0)
+    order = torch.atan2(offset[:, 1], offset[:, 0]).sort()
+    even = 2 * np.pi * torch.arange(len(points)) / len(points)
+    start = (order.values - even).mean().item()
+    for angle, k in zip((even + start).tolist(), order.indices.tolist(), strict=True):
+        ax.annotate(
+            str(labels[k]),
+            points[k].tolist(),
+            xytext=(distance * np.cos(angle), distance * np.sin(angle)),
+            textcoords="offset points",
+            ha="center",
+            va="center",
+            fontsize=11,
+            weight="bold",
+            arrowprops={"arrowstyle": "-", "lw": 0.8},
+            bbox={"boxstyle": "circle,pad=0.15", "facecolor": "white", "edgecolor": "black"},
+            zorder=4,
+        )
+
+
+def label_grid_rows(ax, labels, shape=(28, 28), ylabel: str = ""):
+    """Put labels (one per row) beside the rows of an image_grid drawn into ax with images of this shape."""
+    h = shape[0]
+    ax.set_yticks([r * (h + 1) + h / 2 for r in range(len(labels))], [str(v) for v in labels])
+    ax.set_ylabel(ylabel)
+
+
+def share_table(table, title: str, xlabel: str, ylabel: str, colour_label: str = "% of the samples", ax=None):
+    """A heat map of shares table (R, C) in [0, 1], each cell of 1% or more printed in percent."""
+    table = torch.as_tensor(table)
+    fig, ax = _figure(ax, (8, 7))
+    image = ax.imshow(100 * table.numpy(), cmap="Blues", vmin=0, vmax=100)
+    for i in range(table.shape[0]):
+        for j in range(table.shape[1]):
+            if table[i, j] >= 0.01:
+                colour = "white" if table[i, j] > 0.5 else "black"
+                ax.text(j, i, f"{100 * table[i, j]:.0f}", ha="center", va="center", fontsize=12, color=colour)
+    ax.set(xticks=range(table.shape[1]), yticks=range(table.shape[0]), xlabel=xlabel, ylabel=ylabel)
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label=f"{colour_label} (numbers below 1% not shown)")
     return fig

@@ -410,6 +410,11 @@ def test_traits_set_from_python_move_every_widget(hard):
     wait_shows(page, explorer, [1.25, -0.5])
     assert_painted(vae, [1.25, -0.5], read(explorer)["images"][0])
     assert [float(v) for v in explorer.locator("input[type=range]").evaluate_all("s => s.map(i => i.value)")] == [1.25, -0.5]
+    kernel.run("explorer.dims = [1, 0]")  # z2 across, z1 up
+    page.wait_for_function("root => root.querySelector('.vl-plane').dataset.dims === '[1,0]'", arg=explorer.element_handle())
+    dot, (x, y) = explorer.locator(".vl-point").bounding_box(), plane_px(explorer, [1.25, -0.5])
+    assert abs(dot["x"] + dot["width"] / 2 - x) < 1.5 and abs(dot["y"] + dot["height"] / 2 - y) < 1.5, (dot, x, y)
+    kernel.run("explorer.dims = [0, 1]")
 
     walk = widget(page, "vaelessons-interpolation")
     kernel.run("walk.a = 3\nwalk.t = 0.9")
@@ -419,6 +424,12 @@ def test_traits_set_from_python_move_every_widget(hard):
     state = read(walk)
     assert_painted(vae, state["z"], state["images"][0])
     assert_painted(vae, means[3].tolist(), state["images"][1])  # the strip starts at the new A
+    kernel.run("walk.frames = 5")
+    page.wait_for_function("root => root.querySelectorAll('.vl-strip canvas').length === 5", arg=walk.element_handle())
+    state = read(walk)
+    for k, frame in enumerate(state["images"][1:]):
+        t = k / 4
+        assert_painted(vae, ((1 - t) * means[3] + t * means[1]).tolist(), frame)
 
     crowd = widget(page, "vaelessons-class-explorer")
     kernel.run("crowd.digit = 7\ncrowd.offset = [0.5, -0.25]")

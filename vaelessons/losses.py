@@ -20,3 +20,13 @@ def kl_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 def kl_to_class_mean(mu: torch.Tensor, logvar: torch.Tensor, mu_y: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, diag(exp(logvar))) || N(mu_y, I)) for mu, logvar, mu_y (N, Z) -> (N,)."""
     return kl_normal(mu - mu_y, logvar)
+
+
+def two_penalties(model, x: torch.Tensor, y: torch.Tensor = None, w_mu: float = 1.0, w_sigma: float = 1.0):
+    """Lesson 03's two-penalty regulariser as fit's `terms`: x (N, D) -> (reconstruction (N,), penalty (N,)).
+
+    The penalty w_mu * sum(mu^2) + w_sigma * sum((log sigma^2)^2) pulls the means to 0 and the variances to 1;
+    near the prior the KL is about 1/2 sum(mu^2) + 1/4 sum((log sigma^2)^2). Use functools.partial to set the weights.
+    """
+    logits, mu, logvar = model(x, y)
+    return reconstruction(logits, x), w_mu * mu.pow(2).sum(dim=1) + w_sigma * logvar.pow(2).sum(dim=1)

@@ -7,6 +7,7 @@ into the `ax` it is given.
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib import patheffects
 from scipy.stats import norm
 
 DIGIT_COLOURS = "tab10"
@@ -105,3 +106,30 @@ def loss_curves(history, title: str = "Reconstruction and KL over training", ax=
         ax.legend()
     fig.suptitle(title)
     return fig
+
+
+def label_images(ax, labels, ncols: int, shape=(28, 28), colour: str = "tab:blue"):
+    """Write labels (N,), one per image, in the top-left corner of each image of an image_grid drawn on ax with ncols columns."""
+    h, w = shape
+    for k, label in enumerate(labels):
+        row, col = divmod(k, ncols)
+        ax.text(col * (w + 1) + 1, row * (h + 1) + 5, str(label), color=colour, fontsize=11, weight="bold")
+
+
+def mark_points(ax, points, labels, colour: str = "tab:red"):
+    """Mark points (N, 2) on ax with a small ring each and its label (N,) just above and to the right, outlined in white."""
+    points = torch.as_tensor(points).detach().reshape(-1, 2).tolist()
+    if len(labels) != len(points):
+        raise ValueError(f"mark_points got {len(points)} points and {len(labels)} labels: give one label per point")
+    ax.scatter(*zip(*points, strict=True), s=30, facecolors="none", edgecolors=colour, linewidths=1.8, zorder=3)
+    outline = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    for point, label in zip(points, labels, strict=True):
+        style = dict(color=colour, fontsize=11, weight="bold", path_effects=outline)
+        ax.annotate(str(label), point, xytext=(3, 3), textcoords="offset points", **style)
+
+
+def arrow(ax, label: str):
+    """Draw a grey arrow from left to right across the otherwise empty axes ax, with label above it."""
+    ax.annotate("", xy=(1, 0.5), xytext=(0, 0.5), arrowprops=dict(arrowstyle="-|>", lw=2.5, color="grey", mutation_scale=25))
+    ax.text(0.5, 0.56, label, ha="center", fontsize=12)
+    ax.axis("off")

@@ -5,7 +5,7 @@ import math
 import torch
 from torch.distributions import Normal, kl_divergence
 
-from . import Verdict, attempt, correct, not_yet
+from . import Verdict, as_float_tensor, as_number, attempt, check, correct, not_yet
 
 
 def _reference_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -14,15 +14,12 @@ def _reference_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return kl_divergence(q, Normal(torch.zeros_like(mu), torch.ones_like(mu))).sum(dim=1)
 
 
+@check
 def check_kl_normal(kl_normal) -> Verdict:
     """Compare the student's kl_normal(mu, logvar) (N, Z) -> (N,) with torch.distributions on random inputs."""
     g = torch.Generator().manual_seed(4)
     mu, logvar = torch.randn(64, 3, generator=g), torch.randn(64, 3, generator=g)
-    got, verdict = attempt(kl_normal, mu.clone(), logvar.clone())
-    if verdict is not None:
-        return verdict
-    if not isinstance(got, torch.Tensor):
-        return not_yet(f"Return a torch tensor, got a {type(got).__name__}.")
+    got = as_float_tensor(attempt(kl_normal, mu.clone(), logvar.clone()), "a torch tensor of shape (N,), one KL per sample")
     want = _reference_kl(mu, logvar)
     if got.shape != want.shape:
         if got.shape == mu.shape:
@@ -60,16 +57,11 @@ def _uniform_kl(a, b, c, d) -> float:
     return math.log((d - c) / (b - a)) if c <= a and b <= d else math.inf
 
 
+@check
 def check_uniform_kl(uniform_kl) -> Verdict:
     """Check the student's uniform_kl(a, b, c, d) = KL(U(a, b) || U(c, d)) on supports that nest and that do not."""
     for a, b, c, d in UNIFORM_CASES:
-        got, verdict = attempt(uniform_kl, a, b, c, d)
-        if verdict is not None:
-            return verdict
-        try:
-            got = float(got)
-        except (TypeError, ValueError):
-            return not_yet(f"Return a number (a float, or math.inf), got a {type(got).__name__}.")
+        got = as_number(attempt(uniform_kl, a, b, c, d), f"uniform_kl({a}, {b}, {c}, {d})")
         want = _uniform_kl(a, b, c, d)
         if math.isinf(want) and not math.isinf(got):
             return not_yet(

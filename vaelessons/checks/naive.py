@@ -1,33 +1,39 @@
 """Checks for lesson 02 (the naive decoding trap): the one output that minimises a loss under random pairing."""
 
+import functools
+
 import torch
 
 from ..data import load
 from ..losses import reconstruction
-from . import Verdict, attempt, correct, not_yet
+from . import NotYet, Verdict, as_float_tensor, attempt, check, correct, not_yet
 
 
+@functools.cache
 def _images() -> torch.Tensor:
-    """The check's data: the first 1000 training images of mnist-mini, (1000, 784)."""
-    return load("mnist-mini", "train").x[:1000]
+    """The check's data: the first 1000 training images of mnist-mini, (1000, 784); students get a copy."""
+    return load("mnist-mini", "train").x[:1000].clone()
 
 
-def _image(result, x: torch.Tensor):
-    """The student's answer as one image (D,), or a Verdict saying why it is not one."""
-    try:
-        p = torch.as_tensor(result, dtype=torch.float32)
-    except (TypeError, ValueError, RuntimeError):
-        return not_yet(f"Return a tensor of pixel values, got a {type(result).__name__}.")
+def _image(result, x: torch.Tensor) -> torch.Tensor:
+    """The student's answer as one image (D,) of float32 pixel values; raise NotYet saying why it is not one."""
     n, d = x.shape
+    if isinstance(result, torch.Tensor):
+        p = as_float_tensor(result, f"a tensor of pixel values, shape ({d},)")
+    else:
+        try:
+            p = torch.as_tensor(result, dtype=torch.float32)
+        except (TypeError, ValueError, RuntimeError):
+            raise NotYet(f"Return a tensor of pixel values, got a {type(result).__name__}.") from None
     if p.numel() == 1:
-        return not_yet("You return a single number: the best output is an image, one value per pixel, shape (784,).")
+        raise NotYet(f"You return a single number: the best output is an image, one value per pixel, shape ({d},).")
     if p.numel() == n:
-        return not_yet(f"You return {n} values, one per image: reduce over the images (dim=0), not the pixels.")
+        raise NotYet(f"You return {n} values, one per image: reduce over the images (dim=0), not the pixels.")
     if p.numel() != d:
-        return not_yet(f"Return one value per pixel, shape ({d},); got shape {tuple(p.shape)}.")
+        raise NotYet(f"Return one value per pixel, shape ({d},); got shape {tuple(p.shape)}.")
     p = p.reshape(d)
     if not torch.isfinite(p).all():
-        return not_yet("Some of your pixel values are NaN or infinite.")
+        raise NotYet("Some of your pixel values are NaN or infinite.")
     return p
 
 
@@ -42,15 +48,11 @@ def _l1(p: torch.Tensor, x: torch.Tensor) -> float:
     return (x - p).abs().sum(dim=1).mean().item()
 
 
+@check
 def check_best_output(best_output) -> Verdict:
     """best_output(x) for images x (N, D) must return the one image p (D,) with the least mean summed BCE to all of x."""
     x = _images()
-    got, verdict = attempt(best_output, x.clone())
-    if verdict is not None:
-        return verdict
-    p = _image(got, x)
-    if isinstance(p, Verdict):
-        return p
+    p = _image(attempt(best_output, x.clone()), x)
     mean = x.mean(dim=0)
     if torch.allclose(p, mean, atol=1e-4):
         return correct(
@@ -67,15 +69,11 @@ def check_best_output(best_output) -> Verdict:
     )
 
 
+@check
 def check_best_l1_output(best_l1_output) -> Verdict:
     """best_l1_output(x) for images x (N, D) must return an image p (D,) minimising the mean summed |x - p|."""
     x = _images()
-    got, verdict = attempt(best_l1_output, x.clone())
-    if verdict is not None:
-        return verdict
-    p = _image(got, x)
-    if isinstance(p, Verdict):
-        return p
+    p = _image(attempt(best_l1_output, x.clone()), x)
     yours, best = _l1(p, x), _l1(x.median(dim=0).values, x)
     if yours <= best + 1e-3:
         return correct(

@@ -4,17 +4,15 @@ import math
 
 import torch
 
-from . import Verdict, attempt, correct, not_yet
+from . import Verdict, as_float_tensor, as_number, attempt, check, correct, not_yet, unanswered
 
 
+@check
 def check_kl_weights(w_mu, w_logvar) -> Verdict:
     """Check the weights with which w_mu * mu^2 + w_logvar * logvar^2 matches the KL to N(0, 1) near mu = 0, logvar = 0."""
-    if any(w is None or w is Ellipsis for w in (w_mu, w_logvar)):
+    if unanswered(w_mu) or unanswered(w_logvar):
         return not_yet("Replace both `...` with numbers, run the cell, then run this check again.")
-    try:
-        w_mu, w_logvar = float(w_mu), float(w_logvar)
-    except (TypeError, ValueError):
-        return not_yet("Both weights should be plain numbers, e.g. 0.3.")
+    w_mu, w_logvar = as_number(w_mu, "w_mu"), as_number(w_logvar, "w_sigma")
     if not math.isclose(w_mu, 0.5, abs_tol=1e-9):
         return not_yet("w_mu: the KL holds the term 1/2 * mu^2 exactly as it is, so its weight is the 1/2 in front.")
     if not math.isclose(w_logvar, 0.25, abs_tol=1e-9):
@@ -24,22 +22,19 @@ def check_kl_weights(w_mu, w_logvar) -> Verdict:
             else ""
         )
         return not_yet(
-            "w_logvar: with v = logvar, the KL's sigma terms are 1/2 (e^v - v - 1). Expand e^v = 1 + v + v^2/2 + ... "
+            "w_sigma: with v = logvar, the KL's sigma terms are 1/2 (e^v - v - 1). Expand e^v = 1 + v + v^2/2 + ... "
             "and keep the first term that does not cancel." + hint
         )
     return correct("Near the prior, KL ~ 1/2 mu^2 + 1/4 (log sigma^2)^2: the KL is the two penalties with its own weights.")
 
 
+@check
 def check_aggregate_variance(aggregate_variance) -> Verdict:
     """Check the student's aggregate_variance(mu, logvar) (N, Z) -> (Z,): the variance of z drawn from the mixture."""
     g = torch.Generator().manual_seed(3)
     mu = torch.randn(500, 2, generator=g) * torch.tensor([2.0, 0.5])
     logvar = torch.randn(500, 2, generator=g) - 1
-    got, verdict = attempt(aggregate_variance, mu.clone(), logvar.clone())
-    if verdict is not None:
-        return verdict
-    if not isinstance(got, torch.Tensor):
-        return not_yet(f"Return a torch tensor, got a {type(got).__name__}.")
+    got = as_float_tensor(attempt(aggregate_variance, mu.clone(), logvar.clone()), "a torch tensor of shape (Z,) = (2,)")
     if got.shape != (2,):
         return not_yet(
             f"Return one variance per latent dimension, shape (Z,) = (2,), got {tuple(got.shape)}: average over dim=0."
@@ -54,4 +49,6 @@ def check_aggregate_variance(aggregate_variance) -> Verdict:
         return not_yet("You have the spread of the centres, Var[mu]; each z also has its own noise: add E[sigma^2].")
     if torch.allclose(got, (0.5 * logvar).exp().mean(0) + var_mu, rtol=0.01):
         return not_yet("Variances add, not standard deviations: use sigma^2 = exp(logvar), not sigma.")
+    if not torch.isfinite(got).all():
+        return not_yet("Your variances hold NaN or inf values: sigma^2 is exp(logvar), finite for every logvar here.")
     return not_yet("Not the variance of the mixture. Law of total variance: Var[z] = E[Var[z | x]] + Var[E[z | x]].")

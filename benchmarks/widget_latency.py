@@ -24,6 +24,7 @@ tasks; idle), as wall time and as CPU time.
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -120,6 +121,12 @@ PROBE = """(names) => {
 
 
 START = time.perf_counter()
+LOAD = []  # the machine's load when the timing began
+
+
+def load() -> str:
+    """The 1-minute load average and the number of CPUs, as a phrase."""
+    return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
 
 
 def step(what: str):
@@ -347,7 +354,8 @@ def main():
                 names.append([name, css, int(nth or 0)])
             page.evaluate(PROBE, names)
             ctrls = controls(page)
-            step(f"timing {args.moves} key presses on each widget, interleaved")
+            LOAD.append(load())
+            step(f"timing {args.moves} key presses on each widget, interleaved ({LOAD[0]})")
             latency = timed_moves(page, ctrls, args.moves)
             step("bursts of 20 keys at 60 Hz")
             bursts = {name: burst(page, control, name) for name, control in ctrls.items()}
@@ -379,15 +387,17 @@ def report(args, latency, bursts, heap, nodes):
     """The latency table, the targets, the burst and memory checks."""
     labels = LABELS
     base = statistics.median(latency[BASELINE[0]])
-    print(f"\nKey press to painted image, {args.moves} moves each, interleaved in one run (ms):\n")
-    print("| widget | p50 | p95 | p50 speed-up vs baseline | 20-key burst at 60 Hz: images painted | last key to last paint |")
-    print("|---|---|---|---|---|---|")
+    base95 = percentile(latency[BASELINE[0]], 95)
+    print(f"\nKey press to painted image, {args.moves} moves each, interleaved in one run (ms); {LOAD[0]}, {load()} at the end:")
+    print("\n| widget | p50 | p95 | p50 / baseline's | p95 / baseline's | 20-key burst at 60 Hz: images painted |", end="")
+    print(" last key to last paint |")
+    print("|---|---|---|---|---|---|---|")
     for name in [BASELINE[0]] + [w[0] for w in WIDGETS]:
         ms = latency[name]
         painted, frames, settle = bursts[name]
         p50, p95 = statistics.median(ms), percentile(ms, 95)
         shown = f"{painted} (keys fell in {frames} display frames)"
-        print(f"| {labels[name]} | {p50:.1f} | {p95:.1f} | {base / p50:.1f}x | {shown} | {settle:.0f} |")
+        print(f"| {labels[name]} | {p50:.1f} | {p95:.1f} | {p50 / base:.3f} | {p95 / base95:.3f} | {shown} | {settle:.0f} |")
     print()
     for name, label, *_ in WIDGETS:
         if name == "kernel":

@@ -90,10 +90,25 @@ def wait_shows(page, root, z):
 def plane_px(root, z) -> tuple:
     """Page coordinates of code z on the widget's latent plane, from the geometry the plane publishes."""
     plane = root.locator(".vl-plane")
+    plane.scroll_into_view_if_needed()  # JupyterLab skips laying out cells out of view: they have no box
     box, g = plane.bounding_box(), plane.evaluate("p => ({...p.dataset})")
     dx, dy = json.loads(g["dims"])
     left, top, inner, rx, ry = (float(g[k]) for k in ("left", "top", "inner", "xLimit", "yLimit"))
     return box["x"] + left + (z[dx] + rx) / (2 * rx) * inner, box["y"] + top + (ry - z[dy]) / (2 * ry) * inner
+
+
+def assert_point_at(root, z):
+    """The plane's point is painted at code z: its dark disc (radius 6 px) is there, and not 10 px to any side."""
+    plane = root.locator(".vl-plane")
+    (x, y), box = plane_px(root, z), plane.bounding_box()
+    spots = [(0, 0), (10, 0), (-10, 0), (0, 10), (0, -10)]
+    rgb = plane.locator("canvas").evaluate(
+        "(c, spots) => { const r = devicePixelRatio, g = c.getContext('2d'); return spots.map(([x, y]) =>"
+        " Array.from(g.getImageData(Math.round(x * r), Math.round(y * r), 1, 1).data.slice(0, 3))); }",
+        [[x - box["x"] + dx, y - box["y"] + dy] for dx, dy in spots],
+    )
+    dark = [max(abs(v - 17) for v in c) <= 40 for c in rgb]
+    assert dark == [True, False, False, False, False], f"the point is not painted at z={z}: pixels {rgb} around it"
 
 
 def numbers(text: str) -> list:
@@ -134,10 +149,7 @@ def test_latent_explorer_follows_a_drag_and_its_readouts_agree(lab):
     caption = numbers(root.locator(".vl-readout").inner_text())
     readouts = [float(t) for t in root.locator("output.vl-value").all_inner_texts()]
     assert caption == readouts == [round(v, 2) for v in state["z"]], (caption, readouts, state["z"])
-    # the point is drawn where z is
-    dot = root.locator(".vl-point").bounding_box()
-    x, y = plane_px(root, state["z"])
-    assert abs(dot["x"] + dot["width"] / 2 - x) < 1.5 and abs(dot["y"] + dot["height"] / 2 - y) < 1.5, (dot, x, y)
+    assert_point_at(root, state["z"])  # the point is drawn where z is
     # and the plane's caption says what its dots are
     assert "each dot one test image's code" in root.locator(".vl-plane-col .vl-caption").inner_text()
 
@@ -188,6 +200,7 @@ def test_interpolation_walks_the_line_and_picks_by_click(lab):
         t = k / (n - 1)
         assert_painted(model, ((1 - t) * means[0] + t * means[1]).tolist(), frame)
 
+    root.locator(".vl-plane").scroll_into_view_if_needed()
     box = root.locator(".vl-plane").bounding_box()
     root.locator(".vl-plane").click(position={"x": box["width"] * 0.8, "y": box["height"] * 0.3})  # the first click sets A
     a = int(root.locator("input[type=number]").nth(0).input_value())
@@ -235,6 +248,7 @@ def test_interpolation_takes_an_index_on_enter_and_says_when_it_is_out_of_range(
 
 def test_interpolation_image_sits_next_to_its_plane(lab):
     root = widget(lab, "vaelessons-interpolation")
+    root.scroll_into_view_if_needed()
     image, plane = root.locator("canvas.vl-image").nth(0).bounding_box(), root.locator(".vl-plane").bounding_box()
     gap = plane["x"] - (image["x"] + image["width"])
     assert 0 < gap <= 40, f"{gap:.0f} px between the image and the plane"
@@ -326,7 +340,7 @@ def hard(lab, setup_cell):
     write_notebook(lab.server.root / "hard.ipynb", [setup_cell, HARD_SETUP] + [cell for _, cell in HARD_CELLS])
     page = lab.browser.page()
     try:
-        open_and_run(page, lab.server, "hard.ipynb", ".vl-root", len(HARD_CELLS))
+        open_and_run(page, lab.server, "hard.ipynb", ".vl-root", len(HARD_CELLS), workspace="hard")
         kernel = Kernel(lab.server, "hard.ipynb")
         try:
             yield SimpleNamespace(page=page, kernel=kernel, models=lab.models, test=lab.test, browser=lab.browser)
@@ -341,6 +355,7 @@ def label_boxes(root) -> list:
 
 
 def assert_labels_apart(root):
+    root.scroll_into_view_if_needed()  # JupyterLab skips laying out cells out of view: they have no box
     boxes, side = label_boxes(root), float(root.locator(".vl-plane").bounding_box()["width"])
     assert sorted(b["digit"] for b in boxes) == list(range(10))
     for i, p in enumerate(boxes):
@@ -358,14 +373,10 @@ def test_class_labels_stay_apart_when_the_means_coincide(hard):
     # each label is painted where its box says: its digit's colour fills the box's middle row
     colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
     for box in label_boxes(root):
-        rgb = (
-            root.locator(".vl-plane canvas")
-            .nth(1)
-            .evaluate(
-                "(c, b) => { const r = devicePixelRatio; return Array.from(c.getContext('2d')"
-                ".getImageData(Math.round((b.x + 3) * r), Math.round((b.y + 3) * r), 1, 1).data.slice(0, 3)); }",
-                box,
-            )
+        rgb = root.locator(".vl-plane canvas").evaluate(
+            "(c, b) => { const r = devicePixelRatio; return Array.from(c.getContext('2d')"
+            ".getImageData(Math.round((b.x + 3) * r), Math.round((b.y + 3) * r), 1, 1).data.slice(0, 3)); }",
+            box,
         )
         want = [int(colours[box["digit"]][k : k + 2], 16) for k in (1, 3, 5)]
         assert max(abs(a - b) for a, b in zip(rgb, want, strict=True)) <= 2, (box, rgb, want)
@@ -412,8 +423,7 @@ def test_traits_set_from_python_move_every_widget(hard):
     assert [float(v) for v in explorer.locator("input[type=range]").evaluate_all("s => s.map(i => i.value)")] == [1.25, -0.5]
     kernel.run("explorer.dims = [1, 0]")  # z2 across, z1 up
     page.wait_for_function("root => root.querySelector('.vl-plane').dataset.dims === '[1,0]'", arg=explorer.element_handle())
-    dot, (x, y) = explorer.locator(".vl-point").bounding_box(), plane_px(explorer, [1.25, -0.5])
-    assert abs(dot["x"] + dot["width"] / 2 - x) < 1.5 and abs(dot["y"] + dot["height"] / 2 - y) < 1.5, (dot, x, y)
+    assert_point_at(explorer, [1.25, -0.5])
     kernel.run("explorer.dims = [0, 1]")
 
     walk = widget(page, "vaelessons-interpolation")

@@ -5,8 +5,8 @@
 // model that every widget drawing with that model refers to) and paints a canvas. A frame is drawn at most once
 // per animation frame, always from the latest state, so stale frames are dropped, never queued; after each paint
 // the root element's data-frame counter goes up (tests watch it). Per frame only the image, the readouts and
-// the point on the plane change: the plane's scatter and its scene (path, class means) are canvases of their own,
-// redrawn only when what they show changes, and the point is an element moved by a CSS transform. The state
+// the point on the plane change: the plane's scatter and its scene (path, class means) are drawn off screen only
+// when what they show changes, and copied under the point into the plane's one canvas. The state
 // goes to the kernel once the moves pause, not on every frame; a trait set from Python redraws the widget.
 
 const DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -19,6 +19,7 @@ const GEOMETRY = {
   plane: 320, // the latent plane, a square
   margin: { left: 42, right: 10, top: 10, bottom: 38 }, // around the plane's square plotting area: ticks, axis names
 };
+const POINT_COLOUR = "#111"; // the point on the plane: the code the image shows
 const QUIET_MS = 200; // the state goes to the kernel this long after the last move
 
 // ---------- numbers and binary buffers ----------
@@ -142,6 +143,8 @@ function h(tag, attrs = {}, children = []) {
   return node;
 }
 
+const SLIDER_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "PageUp", "PageDown", "Home", "End"]);
+
 function slider({ label, min, max, step, value, onInput, title = "" }) {
   // A labelled native range input; keys (arrows, page up/down, home/end) reach it inside JupyterLab. Its readout
   // shows the value the widget uses (set(v)), which a drag on the plane need not put on the slider's steps.
@@ -152,6 +155,8 @@ function slider({ label, min, max, step, value, onInput, title = "" }) {
     out.textContent = num(v);
   };
   set(value);
+  // the arrow, page and home/end keys are the slider's: JupyterLab's own keydown handlers need not see them
+  input.addEventListener("keydown", (e) => SLIDER_KEYS.has(e.key) && e.stopPropagation());
   input.addEventListener("input", () => {
     out.textContent = num(input.value);
     onInput(Number(input.value));
@@ -201,9 +206,9 @@ function ticks(lo, hi) {
 // ---------- the latent plane ----------
 
 class Plane {
-  // A square plot of two latent dimensions in three layers: the scatter of test-set codes with the axes (a canvas
-  // drawn once per choice of dims), the widget's scene (a canvas redrawn when its key changes: the path, the class
-  // means) and the point (an element moved by a transform). this.el carries the geometry as data attributes.
+  // A square plot of two latent dimensions in three layers: the scatter of test-set codes with the axes (drawn
+  // once per choice of dims), the widget's scene (redrawn when its key changes: the path, the class means) and the
+  // point (drawn on every frame over the other two). this.el carries the geometry as data attributes.
   constructor(model) {
     this.model = model;
     this.size = GEOMETRY.plane;
@@ -213,12 +218,14 @@ class Plane {
     this.labels = bytes(model.get("labels"));
     this.limits = model.get("limits");
     this.el = h("div", { class: "vl-plane", style: { width: `${this.size}px`, height: `${this.size}px` } });
-    this.background = h("canvas", { class: "vl-plane-layer" });
-    this.sceneCanvas = h("canvas", { class: "vl-plane-layer" });
-    this.dot = h("div", { class: "vl-point" });
-    this.el.append(this.background, this.sceneCanvas, this.dot);
-    this.bgCtx = hidpi(this.background, this.size, this.size);
-    this.sceneCtx = hidpi(this.sceneCanvas, this.size, this.size);
+    // one canvas in the page; the scatter and the scene are canvases out of it, copied in under the point. Each
+    // canvas or composited element in the page is a layer Chromium sorts on every frame (Layerize), so the plane
+    // adds one, not three.
+    this.canvas = h("canvas");
+    this.el.append(this.canvas);
+    this.ctx = hidpi(this.canvas, this.size, this.size);
+    this.bgCtx = hidpi(document.createElement("canvas"), this.size, this.size);
+    this.sceneCtx = hidpi(document.createElement("canvas"), this.size, this.size);
     this.sceneKey = null;
     this.setDims(model.get("dims"));
   }
@@ -323,8 +330,21 @@ class Plane {
     ctx.restore();
   }
   point(z) {
+    // the frame: the scatter, the scene, and the point at z on top
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this.bgCtx.canvas, 0, 0);
+    ctx.drawImage(this.sceneCtx.canvas, 0, 0);
+    ctx.restore();
     const [x, y] = this.xy(z);
-    this.dot.style.transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px)`;
+    ctx.beginPath();
+    ctx.arc(x, y, 6, 0, 2 * Math.PI);
+    ctx.fillStyle = POINT_COLOUR;
+    ctx.fill();
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = "#fff";
+    ctx.stroke();
   }
   marker(ctx, z, { colour = "#111", radius = 6, label = "" } = {}) {
     const [x, y] = this.xy(z);
@@ -863,6 +883,7 @@ function renderKL({ model, el }) {
   };
   cells.kl.parentElement.classList.add("vl-total");
 
+  const GRID = Array.from({ length: 1001 }, (_, i) => xr[0] + ((xr[1] - xr[0]) * i) / 1000);
   const density = (x, mu, s) => Math.exp(-0.5 * ((x - mu) / s) ** 2) / (s * Math.sqrt(2 * Math.PI));
   const draw = () => {
     const { mu, sigma } = state;
@@ -908,11 +929,16 @@ function renderKL({ model, el }) {
     ctx.clip();
     const curve = (mu_, s, fill, stroke, dash) => {
       // sampled finely enough for the narrowest q the slider gives (σ = 0.05 spans a few px), and at its peak
-      const xs = Array.from({ length: 1001 }, (_, i) => xr[0] + ((xr[1] - xr[0]) * i) / 1000);
-      if (mu_ > xr[0] && mu_ < xr[1]) xs.splice(xs.findIndex((x) => x > mu_), 0, mu_);
       ctx.beginPath();
       ctx.moveTo(px(xr[0]), py(0));
-      for (const x of xs) ctx.lineTo(px(x), py(density(x, mu_, s)));
+      let peak = !(mu_ > xr[0] && mu_ < xr[1]);
+      for (const x of GRID) {
+        if (!peak && x > mu_) {
+          ctx.lineTo(px(mu_), py(density(mu_, mu_, s)));
+          peak = true;
+        }
+        ctx.lineTo(px(x), py(density(x, mu_, s)));
+      }
       ctx.lineTo(px(xr[1]), py(0));
       if (fill) {
         ctx.fillStyle = fill;

@@ -104,10 +104,10 @@ class JupyterServer:
         return json.loads(answer) if answer else None
 
     def url(self, notebook: str, workspace: str = None) -> str:
-        """The notebook's page; in JupyterLab with `workspace`, in that workspace, emptied first (a second page in the
-        default workspace would open again the notebooks another page has open)."""
+        """The notebook's page; in JupyterLab with `workspace`, in that workspace (a second page in the default one
+        would open again the notebooks another page has open)."""
         if self.app == "lab" and workspace:
-            return f"{self.base}/lab/workspaces/{workspace}/tree/{notebook}?token={self.token}&reset"
+            return f"{self.base}/lab/workspaces/{workspace}/tree/{notebook}?token={self.token}"
         prefix = "/lab/tree" if self.app == "lab" else "/notebooks"
         return f"{self.base}{prefix}/{notebook}?token={self.token}"
 

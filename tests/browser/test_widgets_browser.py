@@ -514,7 +514,16 @@ def test_no_errors_in_the_browser_console(lab, hard):
     # Chromium logs every 404 answer as a console error, JupyterLab's own REST look-ups included (its server
     # answers 404 for a checkpoint or workspace that does not exist yet: normal work, not a fault). The widgets
     # load nothing by URL, so a 404 from the server's /api/ is left out; every other error still fails.
-    errors = [e for e in lab.browser.errors if not re.search(r"status of 404 .*\(https?://127\.0\.0\.1:\d+/(lab/)?api/", e)]
+    # anywidget 0.11 rejects a model's `ready` promise when loading its module takes over 2 s (a fixed
+    # AbortSignal.timeout(2000) in its runtime) and reports "[anywidget] Failed to initialize model."; the load goes
+    # on and the view renders when it is done (the tests above see every widget paint). On a loaded machine the
+    # module can take that long, so that one message is left out too.
+    errors = [
+        e
+        for e in lab.browser.errors
+        if not re.search(r"status of 404 .*\(https?://127\.0\.0\.1:\d+/(lab/)?api/", e)
+        and e != "page error: [anywidget] Failed to initialize model."
+    ]
     assert errors == []
 
 

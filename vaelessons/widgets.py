@@ -1,31 +1,37 @@
 """Live widgets for the lessons: move a latent code and watch the decoder redraw the digit while you drag.
 
 Each widget is an anywidget: a Python class holding the state and one ES module (static/widgets.js)
-that draws it. The decoder's weights go to the front end once, as binary buffers; the JavaScript runs
-the MLP (Linear, ReLU, ..., Linear, then a sigmoid) and paints a canvas, so a drag never waits on the
-kernel. A decoder the JavaScript cannot run is decoded in the kernel instead, which sends pixel bytes.
+that draws it. A model's decoder goes to the front end once, as a `Decoder` widget holding its weights
+in binary buffers, shared by every widget that draws with that model; the JavaScript runs the MLP
+(Linear, ReLU, ..., Linear, then a sigmoid) and paints a canvas, so a drag never waits on the kernel,
+and a page saved with its widget state moves with no kernel at all. A decoder the JavaScript cannot run
+is decoded in the kernel instead, which sends pixel bytes.
 """
 
 import math
+import weakref
 from pathlib import Path
 
 import anywidget
+import ipywidgets
 import numpy as np
 import torch
 from torch import nn
-from traitlets import Bytes, Dict, Float, Int, List, Unicode, observe
+from traitlets import Bytes, Dict, Float, Instance, Int, List, TraitError, Unicode, observe, validate
 
 STATIC = Path(__file__).parent / "static"
 SCATTER_POINTS = 2000  # test-set means drawn on the latent plane
 BACKENDS = ("auto", "browser", "kernel")
+HALF_CHECK_CODES = 1024  # random codes on which float16 weights must draw what torch draws
+HALF_MAX_INK_ERROR = 1  # of 255, on those codes: half the browser tests' 2/255, the rest is left for JavaScript's rounding
 
 
-def export_decoder(model):
-    """The decoder as (layers [[n_in, n_out, relu], ...], float32 weight bytes) if the browser can run it, else None.
+class WidgetValueError(TraitError, ValueError):
+    """A widget given a value it cannot show; the message says which values it can."""
 
-    The browser runs sigmoid(Linear -> ReLU -> ... -> Linear)(z); the export is used only if that
-    reproduces model.decode(z), checked on a few codes, so an unusual model falls back to the kernel.
-    """
+
+def _decoder_layers(model):
+    """(layers [[n_in, n_out, relu], ...], float32 weights (P,)) if the browser's MLP reproduces model.decode, else None."""
     decoder = getattr(model, "decoder", None)
     if not isinstance(decoder, nn.Sequential):
         return None
@@ -41,18 +47,46 @@ def export_decoder(model):
             return None
     if not layers or layers[0][0] != model.z_dim:
         return None
-    weights = torch.cat(arrays).float().numpy().astype("<f4").tobytes()
+    flat = torch.cat(arrays).float().numpy().astype("<f4")
     z = 2 * torch.randn(8, model.z_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
-        expected = model.decode(z).float()
-    if not torch.allclose(run_exported(layers, weights, z), expected, atol=1e-5):
+        expected = model.decode(z).double()
+    if not torch.allclose(run_exported(layers, flat.tobytes(), z), expected, atol=1e-4):  # float32 sums in torch
         return None
-    return layers, weights
+    return layers, flat
 
 
-def run_exported(layers, weights: bytes, z: torch.Tensor) -> torch.Tensor:
-    """What the browser computes from an export: codes z (N, Z) -> pixel probabilities (N, D)."""
-    flat, offset, h = torch.from_numpy(np.frombuffer(weights, dtype="<f4").copy()), 0, z.float()
+def export_decoder(model):
+    """The decoder as (layers [[n_in, n_out, relu], ...], weight bytes, "float16" or "float32"), or None if the browser can't.
+
+    The browser runs sigmoid(Linear -> ReLU -> ... -> Linear)(z); the export is used only if that
+    reproduces model.decode(z), checked on a few codes, so an unusual model falls back to the kernel.
+    The weights go as float16 (half the bytes) when that draws every one of HALF_CHECK_CODES random codes
+    within HALF_MAX_INK_ERROR of torch's image, else as float32.
+    """
+    found = _decoder_layers(model)
+    if found is None:
+        return None
+    layers, flat = found
+    half = flat.astype("<f2").tobytes()
+    if half_ink_error(model, layers, half) <= HALF_MAX_INK_ERROR:
+        return layers, half, "float16"
+    return layers, flat.tobytes(), "float32"
+
+
+def half_ink_error(model, layers, half: bytes, n: int = HALF_CHECK_CODES) -> int:
+    """The largest ink difference (of 255) between float16 weights and torch's decode, over n codes drawn from N(0, 4 I)."""
+    z = 2 * torch.randn(n, model.z_dim, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = (model.decode(z).double() * 255).round()
+    got = run_exported(layers, half, z, "float16", precision=torch.float32)  # float32 sums: 4x faster, errors 1000x smaller
+    return int(((got.double() * 255).round() - expected).abs().max())
+
+
+def run_exported(layers, weights: bytes, z: torch.Tensor, dtype: str = "float32", precision=torch.float64) -> torch.Tensor:
+    """What the browser computes from an export: codes z (N, Z) -> pixel probabilities (N, D), in float64 as JavaScript does."""
+    stored = np.frombuffer(weights, dtype="<f2" if dtype == "float16" else "<f4")
+    flat, offset, h = torch.from_numpy(stored.astype(np.float64)).to(precision), 0, torch.as_tensor(z).to(precision)
     for n_in, n_out, relu in layers:
         w = flat[offset : offset + n_in * n_out].reshape(n_out, n_in)
         b = flat[offset + n_in * n_out : offset + n_in * n_out + n_out]
@@ -67,6 +101,36 @@ def ink(model, z: torch.Tensor) -> bytes:
     with torch.no_grad():
         p = model.decode(torch.as_tensor(z, dtype=torch.float32).reshape(-1, model.z_dim))
     return (p * 255).round().clamp(0, 255).to(torch.uint8).numpy().tobytes()
+
+
+class Decoder(ipywidgets.Widget):
+    """A model's decoder in the browser: its layers and weights, sent once and shared by every widget drawing with it.
+
+    A model-only widget (no view of its own); the drawing widgets hold a reference to it, so a page's saved
+    widget state carries the weights once per model, however many widgets show it.
+    """
+
+    layers = List().tag(sync=True)  # [[n_in, n_out, relu], ...]
+    weights = Bytes(b"").tag(sync=True)  # per layer W (n_out, n_in) row-major, then b; little-endian
+    dtype = Unicode("float32").tag(sync=True)  # of the weights: "float16" or "float32"
+
+
+_DECODERS = weakref.WeakKeyDictionary()  # torch model -> its Decoder widget, reused while the weights are the same
+
+
+def decoder_for(model):
+    """A model's Decoder widget, reused when the same model with the same weights is shown again; None if the browser can't."""
+    found = _decoder_layers(model)
+    if found is None:
+        return None
+    known = _DECODERS.get(model)
+    if known is not None and known.comm is not None and known._source == (found[0], found[1].tobytes()):
+        return known
+    layers, weights, dtype = export_decoder(model)
+    decoder = Decoder(layers=layers, weights=weights, dtype=dtype)
+    decoder._source = (found[0], found[1].tobytes())  # the float32 weights it was made from
+    _DECODERS[model] = decoder
+    return decoder
 
 
 def _check_model(model, widget: str):
@@ -104,15 +168,19 @@ def _check_data(data, model, widget: str):
 
 def _check_dims(dims, z_dim: int, widget: str) -> list:
     dims = [int(d) for d in dims]
+    if z_dim == 1:
+        return [0, 0]
     if len(dims) != 2 or dims[0] == dims[1] or not all(0 <= d < z_dim for d in dims):
-        raise ValueError(f"{widget}: dims must be two different latent dimensions in 0..{z_dim - 1}, got {dims}")
+        raise WidgetValueError(f"{widget}: dims must be two different latent dimensions in 0..{z_dim - 1}, got {dims}")
     return dims
 
 
 def _check_code(z, z_dim: int, name: str, widget: str) -> list:
-    z = [float(v) for v in torch.as_tensor(z, dtype=torch.float32).reshape(-1)]
+    z = [float(v) for v in torch.as_tensor(z, dtype=torch.float64).reshape(-1)]  # float64: the browser's values unchanged
     if len(z) != z_dim:
-        raise ValueError(f"{widget}: {name} must have {z_dim} values (the model's z_dim), got {len(z)}")
+        raise WidgetValueError(f"{widget}: {name} must have {z_dim} values (the model's z_dim), got {len(z)}")
+    if not all(math.isfinite(v) for v in z):
+        raise WidgetValueError(f"{widget}: {name} must be finite numbers, got {z}")
     return z
 
 
@@ -130,6 +198,10 @@ def _limit(values: np.ndarray) -> float:
     return max(3.0, math.ceil(2 * 1.1 * float(np.quantile(np.abs(values), 0.995))) / 2)
 
 
+def _bring_to_life(name: str) -> str:
+    return f"{name}: run this cell in Jupyter to bring it to life"
+
+
 class _DecoderWidget(anywidget.AnyWidget):
     """The shared part: the decoder (in the browser, or in the kernel as a fallback) and the latent plane."""
 
@@ -140,9 +212,8 @@ class _DecoderWidget(anywidget.AnyWidget):
     backend = Unicode("browser").tag(sync=True)
     z_dim = Int().tag(sync=True)
     image_shape = List(Int()).tag(sync=True)
-    layers = List().tag(sync=True)  # [[n_in, n_out, relu], ...]
-    weights = Bytes(b"").tag(sync=True)  # float32 per layer: W (n_out, n_in) row-major, then b
-    z = List(Float()).tag(sync=True)  # the code shown; the browser updates it while dragging
+    decoder = Instance(Decoder, allow_none=True).tag(sync=True, **ipywidgets.widget_serialization)
+    z = List(Float()).tag(sync=True)  # the code shown; the browser sends it when the moves pause
     dims = List(Int(), [0, 1]).tag(sync=True)  # the two latent dimensions the plane shows
     limits = List(Float()).tag(sync=True)  # half-width of each latent axis
     points = Bytes(b"").tag(sync=True)  # float32 (N, z_dim) test-set means
@@ -154,32 +225,30 @@ class _DecoderWidget(anywidget.AnyWidget):
 
     def __init__(self, model, data=None, *, widget, dims=(0, 1), backend="auto", z=None, sample=True, **state):
         _check_model(model, widget)
+        self._widget = widget
         z = _check_code(z if z is not None else torch.zeros(model.z_dim), model.z_dim, "z", widget)
         if backend not in BACKENDS:
             raise ValueError(f"{widget}: backend must be one of {BACKENDS}, got {backend!r}")
-        exported = export_decoder(model) if backend != "kernel" else None
-        if backend == "browser" and exported is None:
+        decoder = decoder_for(model) if backend != "kernel" else None
+        if backend == "browser" and decoder is None:
             raise ValueError(
                 f"{widget}: the browser cannot run this model's decoder (not Linear and ReLU layers): use backend='kernel'"
             )
-        layers, weights = exported or ([], b"")
         self._model = model
-        if model.z_dim >= 2:
-            dims = _check_dims(dims, model.z_dim, widget)
-        else:
-            dims = [0, 0]
+        dims = _check_dims(dims, model.z_dim, widget)
         points, labels = (np.zeros((0, model.z_dim), np.float32), np.zeros(0, np.uint8))
         if data is not None:
             _check_data(data, model, widget)
             if sample and len(data) > SCATTER_POINTS:
                 data = data.take(SCATTER_POINTS)
             points, labels = _means(model, data)
+        self._points = points
+        state.setdefault("limits", [_limit(points[:, d]) for d in range(model.z_dim)])
         super().__init__(
-            backend="browser" if exported else "kernel",
+            backend="browser" if decoder is not None else "kernel",
             z_dim=model.z_dim,
             image_shape=list(model.image_shape),
-            layers=layers,
-            weights=weights,
+            decoder=decoder,
             dims=dims,
             points=points.astype("<f4").tobytes(),
             labels=labels.tobytes(),
@@ -187,9 +256,14 @@ class _DecoderWidget(anywidget.AnyWidget):
             z=z,
             **state,
         )
-        self._points = points
-        if not self.limits:
-            self.limits = [_limit(points[:, d]) for d in range(model.z_dim)]
+
+    @validate("z")
+    def _valid_z(self, proposal):
+        return _check_code(proposal["value"], self._model.z_dim, "z", self._widget)
+
+    @validate("dims")
+    def _valid_dims(self, proposal):
+        return _check_dims(proposal["value"], self._model.z_dim, self._widget)
 
     @observe("request")
     def _decode_in_kernel(self, change):
@@ -205,35 +279,27 @@ class _DecoderWidget(anywidget.AnyWidget):
         with torch.no_grad():
             return self._model.decode(torch.tensor([self.z])).reshape(*self.image_shape)
 
-    def _describe(self, what: str) -> str:
-        h, w = self.image_shape
-        where = "in the browser" if self.backend == "browser" else "in the kernel"
-        return f"{type(self).__name__}: {what} Model: z_dim={self.z_dim}, {h}x{w} images, decoded {where}."
+    def __repr__(self):
+        return _bring_to_life(type(self).__name__)
 
 
 class LatentExplorer(_DecoderWidget):
     """The decoded image of a latent code z beside the latent plane; drag the point or move a slider per dimension.
 
-    model: a VAE or CVAE; data: optional Images whose posterior means are scattered on the plane, coloured
-    by digit; z: the starting code (default 0); dims: the two latent dimensions the plane shows.
+    model: a VAE or CVAE; data: optional Images whose posterior means are scattered on the plane, one dot per
+    image coloured by its digit; z: the starting code (default 0); dims: the two latent dimensions the plane shows.
+    Setting z (or dims) from Python moves the widget.
     """
 
     def __init__(self, model, data=None, *, z=None, dims=(0, 1), backend="auto"):
         super().__init__(model, data, widget="LatentExplorer", dims=dims, backend=backend, z=z, kind="latent")
-
-    def __repr__(self):
-        return self._describe(
-            f"the decoded image of z = ({', '.join(f'{v:.2f}' for v in self.z)}) beside the latent plane "
-            f"(z{self.dims[0] + 1} across, z{self.dims[1] + 1} up{', test-set means by digit' if len(self._points) else ''}); "
-            f"drag the point or move the {self.z_dim} sliders and the image follows."
-        )
 
 
 class Interpolation(_DecoderWidget):
     """Walk the straight line between the codes (posterior means) of two images a and b of data.
 
     A slider moves t from 0 (image a) to 1 (image b); the plane shows the path, a strip shows frames along it.
-    Pick the images by index, or by clicking a point on the plane.
+    Pick the images by index, or by clicking a point on the plane. Setting a, b or t from Python moves the widget.
     """
 
     a = Int(0).tag(sync=True)
@@ -244,31 +310,47 @@ class Interpolation(_DecoderWidget):
     def __init__(self, model, data, *, a=0, b=1, t=0.5, frames=9, dims=(0, 1), backend="auto"):
         if data is None:
             raise TypeError("Interpolation needs data: the Images whose codes it walks between, e.g. load_data(name, 'test')")
-        for name, index in (("a", a), ("b", b)):
-            if not isinstance(index, int) or not 0 <= index < len(data):
-                raise ValueError(f"Interpolation: {name} must be an index into data, 0..{len(data) - 1}, got {index!r}")
-        if not 0 <= t <= 1:
-            raise ValueError(f"Interpolation: t must lie in [0, 1], got {t}")
-        if not isinstance(frames, int) or not 2 <= frames <= 16:
-            raise ValueError(f"Interpolation: frames must be an int in 2..16, got {frames!r}")
-        super().__init__(model, data, widget="Interpolation", dims=dims, backend=backend, sample=False, kind="interpolation")
-        with self.hold_sync():
-            self.a, self.b, self.t, self.frames = a, b, t, frames
-            self.z = self.code(t)
+        super().__init__(
+            model, data, widget="Interpolation", dims=dims, backend=backend, sample=False, kind="interpolation", a=a, b=b, t=t
+        )
+        self.frames = frames
+        self.z = self.code(self.t)
+
+    @validate("a", "b")
+    def _valid_index(self, proposal):
+        index, count = proposal["value"], len(self._points)
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
+            raise WidgetValueError(
+                f"Interpolation: {proposal['trait'].name} must be the index of an image in data, 0..{count - 1}, got {index!r}"
+            )
+        return index
+
+    @validate("t")
+    def _valid_t(self, proposal):
+        if not 0 <= proposal["value"] <= 1:
+            raise WidgetValueError(f"Interpolation: t must lie in [0, 1] (0 is image a, 1 is image b), got {proposal['value']}")
+        return proposal["value"]
+
+    @validate("frames")
+    def _valid_frames(self, proposal):
+        if not 2 <= proposal["value"] <= 16:
+            raise WidgetValueError(f"Interpolation: frames must be an int in 2..16, got {proposal['value']!r}")
+        return proposal["value"]
+
+    @observe("a", "b", "t")
+    def _walk(self, change):
+        self.z = self.code(self.t)
 
     def code(self, t: float) -> list:
         """The code at t on the line: (1 - t) * mu_a + t * mu_b."""
         return [float(v) for v in (1 - t) * self._points[self.a] + t * self._points[self.b]]
 
-    def __repr__(self):
-        return self._describe(
-            f"walks the straight line from the code of image {self.a} to that of image {self.b} (t={self.t:.2f}), "
-            f"drawn on the latent plane, with {self.frames} decoded frames along it."
-        )
-
 
 class ClassExplorer(_DecoderWidget):
-    """A conditional VAE's digit at z = mu_y + offset: pick the class y, the sliders move z around its mean mu_y."""
+    """A conditional VAE's digit at z = mu_y + offset: pick the class y, the sliders move z around its mean mu_y.
+
+    Setting digit or offset from Python moves the widget.
+    """
 
     digit = Int(0).tag(sync=True)
     offset = List(Float()).tag(sync=True)
@@ -281,10 +363,9 @@ class ClassExplorer(_DecoderWidget):
                 f"ClassExplorer needs a conditional VAE (vaelessons.CVAE, with a learned mean mu_y per class); "
                 f"the given {type(cvae).__name__} has none: use LatentExplorer for a plain VAE"
             )
-        means = cvae.class_means.weight.detach().float().numpy()
-        if not isinstance(digit, int) or not 0 <= digit < len(means):
-            raise ValueError(f"ClassExplorer: digit must be a class in 0..{len(means) - 1}, got {digit!r}")
+        self._means = cvae.class_means.weight.detach().float().numpy()
         offset = _check_code(offset if offset is not None else torch.zeros(cvae.z_dim), cvae.z_dim, "offset", "ClassExplorer")
+        means = self._means
         limits = [max(_limit(means[:, d]), 3 + float(np.abs(means[:, d]).max())) for d in range(cvae.z_dim)]
         super().__init__(
             cvae,
@@ -293,23 +374,39 @@ class ClassExplorer(_DecoderWidget):
             dims=dims,
             backend=backend,
             kind="class",
-            digit=digit,
-            offset=offset,
             n_classes=len(means),
             class_means=means.astype("<f4").tobytes(),
             limits=limits,
-            z=[float(m + o) for m, o in zip(means[digit], offset, strict=True)],
+            digit=digit,
+            offset=offset,
         )
+        self.z = self._code()
 
-    def __repr__(self):
-        return self._describe(
-            f"the digit {self.digit} drawn at z = mu_{self.digit} + offset, offset = "
-            f"({', '.join(f'{v:.2f}' for v in self.offset)}); pick a class, the sliders move z around its mean mu_y."
-        )
+    @validate("digit")
+    def _valid_digit(self, proposal):
+        digit, count = proposal["value"], len(self._means)
+        if isinstance(digit, bool) or not isinstance(digit, int) or not 0 <= digit < count:
+            raise WidgetValueError(f"ClassExplorer: digit must be a class in 0..{count - 1}, got {digit!r}")
+        return digit
+
+    @validate("offset")
+    def _valid_offset(self, proposal):
+        return _check_code(proposal["value"], self._means.shape[1], "offset", "ClassExplorer")
+
+    @observe("digit", "offset")
+    def _move(self, change):
+        if len(self.offset) == self._means.shape[1]:
+            self.z = self._code()
+
+    def _code(self) -> list:
+        return [float(m + o) for m, o in zip(self._means[self.digit], self.offset, strict=True)]
 
 
 class KLPlayground(anywidget.AnyWidget):
-    """KL(q || p) for q = N(mu, sigma^2), p = N(0, 1): the densities, the closed form, its three terms, a Monte Carlo estimate."""
+    """KL(q || p) for q = N(mu, sigma^2), p = N(0, 1): the densities, the closed form, its three terms, a Monte Carlo estimate.
+
+    Setting mu or sigma from Python moves the widget.
+    """
 
     _esm = STATIC / "widgets.js"
     _css = STATIC / "widgets.css"
@@ -320,12 +417,22 @@ class KLPlayground(anywidget.AnyWidget):
     eps = Bytes(b"").tag(sync=True)  # float32 (n_samples,) standard normal draws: x = mu + sigma * eps
 
     def __init__(self, mu: float = 1.0, sigma: float = 0.5, n_samples: int = 2000, seed: int = 0):
-        if not sigma > 0:
-            raise ValueError(f"KLPlayground: sigma must be positive, got {sigma}")
         if not isinstance(n_samples, int) or n_samples < 2:
             raise ValueError(f"KLPlayground: n_samples must be an int of at least 2, got {n_samples!r}")
         eps = torch.randn(n_samples, generator=torch.Generator().manual_seed(seed))
         super().__init__(mu=float(mu), sigma=float(sigma), eps=eps.numpy().astype("<f4").tobytes())
+
+    @validate("sigma")
+    def _valid_sigma(self, proposal):
+        if not proposal["value"] > 0 or not math.isfinite(proposal["value"]):
+            raise WidgetValueError(f"KLPlayground: sigma must be positive, got {proposal['value']}")
+        return proposal["value"]
+
+    @validate("mu")
+    def _valid_mu(self, proposal):
+        if not math.isfinite(proposal["value"]):
+            raise WidgetValueError(f"KLPlayground: mu must be a finite number, got {proposal['value']}")
+        return proposal["value"]
 
     def terms(self) -> tuple:
         """The three terms of KL = -1/2 log sigma^2 + 1/2 (mu^2 + sigma^2) - 1/2."""
@@ -343,7 +450,4 @@ class KLPlayground(anywidget.AnyWidget):
         return float(log_ratio.mean()), float(log_ratio.std() / math.sqrt(len(eps)))
 
     def __repr__(self):
-        return (
-            f"KLPlayground: q = N({self.mu:.2f}, {self.sigma:.2f}^2) against p = N(0, 1); KL(q || p) = {self.kl():.3f} nats "
-            f"(closed form), Monte Carlo {self.monte_carlo()[0]:.3f}; sliders move mu and sigma, the densities redraw."
-        )
+        return _bring_to_life("KLPlayground")

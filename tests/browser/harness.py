@@ -117,7 +117,11 @@ class JupyterServer:
             answer = response.read()
         return json.loads(answer) if answer else None
 
-    def url(self, notebook: str) -> str:
+    def url(self, notebook: str, workspace: str = None) -> str:
+        """The notebook's page; in JupyterLab with `workspace`, in that workspace (a second page in the default one
+        would open again the notebooks another page has open)."""
+        if self.app == "lab" and workspace:
+            return f"{self.base}/lab/workspaces/{workspace}/tree/{notebook}?token={self.token}"
         prefix = "/lab/tree" if self.app == "lab" else "/notebooks"
         return f"{self.base}{prefix}/{notebook}?token={self.token}"
 
@@ -267,9 +271,10 @@ def run_all(page):
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
 
-def open_and_run(page, server: JupyterServer, notebook: str, widget_selector: str, count: int, patience: float = 60):
+def open_and_run(page, server: JupyterServer, notebook: str, selector: str, count: int, patience: float = 60, workspace=None):
     """Open a notebook, wait until its kernel is connected and idle, Run All Cells once, and wait until `count`
-    widgets matching the selector have painted.
+    widgets matching the selector have painted. A second page of one JupyterLab needs its own `workspace`: in the
+    default one it opens the first page's notebooks too, whose widgets would count.
 
     Run All must wait for the kernel: until the notebook's session has one, JupyterLab's Run All finds "No
     Kernel", starts a second kernel beside the one being started (the loser is shut down mid start-up, and its
@@ -285,8 +290,8 @@ def open_and_run(page, server: JupyterServer, notebook: str, widget_selector: st
     log_start = len(server.log_text(limit=None))
     from playwright.sync_api import Error as PageError
 
-    page.goto(server.url(notebook), wait_until="commit")  # the page's own progress is watched below, not a 30 s limit
-    args = [notebook, widget_selector]
+    page.goto(server.url(notebook, workspace), wait_until="commit")  # the page's own progress is watched below, not a 30 s limit
+    args = [notebook, selector]
 
     def wait(done, what: str) -> dict:
         last, changed = None, time.monotonic()
@@ -321,7 +326,7 @@ def open_and_run(page, server: JupyterServer, notebook: str, widget_selector: st
             _fail(page, server, f"the notebook's kernel changed during Run All, from {kernel['id']} to {state['kernel']}", state)
         return state["painted"] >= count
 
-    wait(painted, f"{count} painted widgets matching {widget_selector!r} after Run All")
+    wait(painted, f"{count} painted widgets matching {selector!r} after Run All")
     trace("widgets painted")
     started = server.log_text(limit=None)[log_start:].count("Kernel started:")
     if started != 1:

@@ -1,14 +1,35 @@
 // The front end of vaelessons.widgets: one ES module for the four widgets, chosen by the model's "kind".
-// The decoder MLP runs here on Float32Arrays (weights sent once as binary buffers) and paints a canvas;
-// a frame is drawn at most once per animation frame, always from the latest state, so stale frames are
-// dropped, never queued. After each paint the root element's data-frame counter goes up (tests watch it).
+//
+// The three decoder widgets (LatentExplorer, Interpolation, ClassExplorer) share one skeleton, decoderWidget:
+// the model's decoder MLP runs here on Float32Arrays (its weights come once per model, in a Decoder widget
+// model that every widget drawing with that model refers to) and paints a canvas. A frame is drawn at most once
+// per animation frame, always from the latest state, so stale frames are dropped, never queued; after each paint
+// the root element's data-frame counter goes up (tests watch it). Per frame only the image, the readouts and
+// the point on the plane change: the plane's scatter and its scene (path, class means) are drawn off screen only
+// when what they show changes, and copied under the point into the plane's one canvas. The state
+// goes to the kernel once the moves pause, not on every frame; a trait set from Python redraws the widget.
 
 const DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-const IMAGE_PX = 280; // CSS size of the decoded image's longer side
-const PLANE_PX = 320; // CSS size of the latent plane
 const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+// One place for the geometry (CSS px). The plane's element carries its own as data attributes (the tests read
+// them) and the root the margin as a CSS variable (the style sheet lines the legend up with the axes).
+const GEOMETRY = {
+  image: 280, // the decoded image's longer side
+  strip: 44, // a frame of the interpolation strip
+  plane: 320, // the latent plane, a square
+  margin: { left: 42, right: 10, top: 10, bottom: 38 }, // around the plane's square plotting area: ticks, axis names
+};
+const POINT_COLOUR = "#111"; // the point on the plane: the code the image shows
+const QUIET_MS = 200; // the state goes to the kernel this long after the last move
 
-// ---------- binary buffers ----------
+// ---------- numbers and binary buffers ----------
+
+// one formatter for every number on screen, so a readout and a caption showing the same value agree
+const num = (v, digits = 2) => {
+  const s = Number(v).toFixed(digits);
+  return Number(s) === 0 ? (0).toFixed(digits) : s; // no "-0.00"
+};
+const fmt = (z) => `(${Array.from(z, (v) => num(v)).join(", ")})`;
 
 function copyBytes(view) {
   // DataView / TypedArray / ArrayBuffer -> a fresh, aligned ArrayBuffer
@@ -19,6 +40,18 @@ function copyBytes(view) {
 const floats = (view) => new Float32Array(copyBytes(view));
 const bytes = (view) => new Uint8Array(copyBytes(view));
 
+function halves(view) {
+  // little-endian IEEE float16 -> Float32Array (exact: every half is a float)
+  const raw = new Uint16Array(copyBytes(view));
+  const out = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const x = raw[i], e = (x >> 10) & 0x1f, m = x & 0x3ff;
+    const v = e === 0 ? m * 2 ** -24 : e === 31 ? (m ? NaN : Infinity) : (1 + m / 1024) * 2 ** (e - 15);
+    out[i] = x & 0x8000 ? -v : v;
+  }
+  return out;
+}
+
 // ---------- the decoder ----------
 
 function mlp(layers, weights) {
@@ -27,10 +60,10 @@ function mlp(layers, weights) {
   const parts = layers.map(([nIn, nOut, relu]) => {
     const W = weights.subarray(offset, (offset += nIn * nOut));
     const b = weights.subarray(offset, (offset += nOut));
-    return { nIn, nOut, relu, W, b, out: new Float32Array(nOut) };
+    return { nIn, nOut, relu, W, b, out: new Float64Array(nOut) };
   });
   return (z) => {
-    let x = Float32Array.from(z);
+    let x = Float64Array.from(z);
     for (const { nIn, nOut, relu, W, b, out } of parts) {
       for (let o = 0; o < nOut; o++) {
         let s = b[o];
@@ -45,11 +78,25 @@ function mlp(layers, weights) {
   };
 }
 
-function makeDecoder(model, onImages) {
+const COMPILED = new WeakMap(); // Decoder widget model -> its MLP, compiled once for all the widgets drawing with it
+
+async function sharedMlp(model) {
+  // the widget's "decoder" trait refers to the model's Decoder widget model as "IPY_MODEL_<id>"
+  const ref = model.get("decoder") || "";
+  const decoder = await model.widget_manager.get_model(ref.replace(/^IPY_MODEL_/, ""));
+  if (!COMPILED.has(decoder)) {
+    const raw = decoder.get("weights");
+    const weights = decoder.get("dtype") === "float16" ? halves(raw) : floats(raw);
+    COMPILED.set(decoder, mlp(decoder.get("layers"), weights));
+  }
+  return COMPILED.get(decoder);
+}
+
+async function makeDecoder(model, onImages) {
   // request(codes, scene): decode every code and call onImages(images, scene). In the browser that is
   // immediate; with the kernel fallback one request is in flight and only the newest waiting one is kept.
   if (model.get("backend") !== "kernel") {
-    const run = mlp(model.get("layers"), floats(model.get("weights")));
+    const run = await sharedMlp(model);
     return { request: (codes, scene) => onImages(codes.map(run), scene), dispose() {} };
   }
   const tag = Math.random().toString(36).slice(2);
@@ -96,22 +143,29 @@ function h(tag, attrs = {}, children = []) {
   return node;
 }
 
-function slider({ label, min, max, step, value, onInput, digits = 2, title = "" }) {
-  // a labelled native range input; keys (arrows, page up/down, home/end) reach it inside JupyterLab
+const SLIDER_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "PageUp", "PageDown", "Home", "End"]);
+
+function slider({ label, min, max, step, value, onInput, title = "" }) {
+  // A labelled native range input; keys (arrows, page up/down, home/end) reach it inside JupyterLab. Its readout
+  // shows the value the widget uses (set(v)), which a drag on the plane need not put on the slider's steps.
   const input = h("input", { type: "range", min, max, step, "data-lm-suppress-shortcuts": "true", "aria-label": label });
-  input.value = value;
   const out = h("output", { class: "vl-value" });
-  const show = () => (out.textContent = Number(input.value).toFixed(digits));
-  show();
+  const set = (v) => {
+    input.value = v;
+    out.textContent = num(v);
+  };
+  set(value);
+  // the arrow, page and home/end keys are the slider's: JupyterLab's own keydown handlers need not see them
+  input.addEventListener("keydown", (e) => SLIDER_KEYS.has(e.key) && e.stopPropagation());
   input.addEventListener("input", () => {
-    show();
+    out.textContent = num(input.value);
     onInput(Number(input.value));
   });
   const row = h("label", { class: "vl-slider", title }, [h("span", { class: "vl-name", text: label }), input, out]);
-  return { row, input, set: (v) => ((input.value = v), show()) };
+  return { row, input, set };
 }
 
-function imageCanvas(shape, cssLong = IMAGE_PX) {
+function imageCanvas(shape, cssLong = GEOMETRY.image) {
   const [H, W] = shape;
   const scale = cssLong / Math.max(H, W);
   const canvas = h("canvas", { class: "vl-image", width: W, height: H });
@@ -152,33 +206,49 @@ function ticks(lo, hi) {
 // ---------- the latent plane ----------
 
 class Plane {
-  // A square plot of two latent dimensions: the scatter of test-set means (drawn once per choice of dims,
-  // kept in an offscreen canvas) and, per frame, the overlay the widget draws (point, path, markers).
+  // A square plot of two latent dimensions in three layers: the scatter of test-set codes with the axes (drawn
+  // once per choice of dims), the widget's scene (redrawn when its key changes: the path, the class means) and the
+  // point (drawn on every frame over the other two). this.el carries the geometry as data attributes.
   constructor(model) {
     this.model = model;
-    this.size = PLANE_PX;
-    this.m = { left: 42, right: 10, top: 10, bottom: 38 };
-    this.canvas = h("canvas", { class: "vl-plane" });
-    this.ctx = hidpi(this.canvas, this.size, this.size);
+    this.size = GEOMETRY.plane;
+    this.m = GEOMETRY.margin;
     this.zDim = model.get("z_dim");
     this.points = floats(model.get("points"));
     this.labels = bytes(model.get("labels"));
     this.limits = model.get("limits");
+    this.el = h("div", { class: "vl-plane", style: { width: `${this.size}px`, height: `${this.size}px` } });
+    // one canvas in the page; the scatter and the scene are canvases out of it, copied in under the point. Each
+    // canvas or composited element in the page is a layer Chromium sorts on every frame (Layerize), so the plane
+    // adds one, not three.
+    this.canvas = h("canvas");
+    this.el.append(this.canvas);
+    this.ctx = hidpi(this.canvas, this.size, this.size);
+    this.bgCtx = hidpi(document.createElement("canvas"), this.size, this.size);
+    this.sceneCtx = hidpi(document.createElement("canvas"), this.size, this.size);
+    this.sceneKey = null;
     this.setDims(model.get("dims"));
   }
   get inner() {
-    return this.size - this.m.left - this.m.right; // square plotting area
+    return this.size - this.m.left - this.m.right; // side of the square plotting area
   }
   setDims(dims) {
     this.dims = dims;
     [this.dx, this.dy] = dims;
     // one scale on both axes, so distances on the plane are distances in z
     this.rx = this.ry = Math.max(this.limits[this.dx], this.zDim > 1 ? this.limits[this.dy] : 0);
-    this.background = this.drawBackground();
+    Object.assign(this.el.dataset, {
+      left: this.m.left, top: this.m.top, inner: this.inner, xLimit: this.rx, yLimit: this.ry, dims: JSON.stringify(dims),
+    });
+    this.drawBackground();
+    this.sceneKey = null;
   }
   toPx(zx, zy) {
     const s = this.inner;
     return [this.m.left + ((zx + this.rx) / (2 * this.rx)) * s, this.m.top + ((this.ry - zy) / (2 * this.ry)) * s];
+  }
+  xy(z) {
+    return this.toPx(z[this.dx], this.zDim > 1 ? z[this.dy] : 0);
   }
   fromPx(px, py) {
     const s = this.inner;
@@ -186,8 +256,7 @@ class Plane {
     return [clamp(((px - this.m.left) / s) * 2 * this.rx - this.rx, this.rx), clamp(this.ry - ((py - this.m.top) / s) * 2 * this.ry, this.ry)];
   }
   drawBackground() {
-    const off = document.createElement("canvas");
-    const ctx = hidpi(off, this.size, this.size);
+    const ctx = this.bgCtx;
     const { left, top } = this.m;
     const s = this.inner;
     ctx.fillStyle = "#fff";
@@ -226,9 +295,7 @@ class Plane {
     ctx.clip(); // points beyond the axes are not drawn over the tick labels
     ctx.globalAlpha = 0.55;
     for (let i = 0; i < n; i += every) {
-      const zx = this.points[i * this.zDim + this.dx];
-      const zy = this.zDim > 1 ? this.points[i * this.zDim + this.dy] : 0;
-      const [x, y] = this.toPx(zx, zy);
+      const [x, y] = this.xy(this.points.subarray(i * this.zDim, (i + 1) * this.zDim));
       ctx.fillStyle = DIGIT_COLOURS[this.labels[i] % 10];
       ctx.fillRect(x - 1.5, y - 1.5, 3, 3);
     }
@@ -248,18 +315,39 @@ class Plane {
       ctx.fillText(`z${this.dy + 1}`, 0, 0);
       ctx.restore();
     }
-    return off;
   }
-  draw(overlay) {
+  scene(key, draw) {
+    // redraw the scene layer when what it shows (its key) changed since the last time
+    if (key === this.sceneKey) return;
+    this.sceneKey = key;
+    const ctx = this.sceneCtx;
+    ctx.clearRect(0, 0, this.size, this.size);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(this.m.left, this.m.top, this.inner, this.inner);
+    ctx.clip();
+    draw(ctx, this);
+    ctx.restore();
+  }
+  point(z) {
+    // the frame: the scatter, the scene, and the point at z on top
     const ctx = this.ctx;
+    ctx.save();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.drawImage(this.background, 0, 0);
-    const dpr = window.devicePixelRatio || 1;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    overlay(ctx, this);
+    ctx.drawImage(this.bgCtx.canvas, 0, 0);
+    ctx.drawImage(this.sceneCtx.canvas, 0, 0);
+    ctx.restore();
+    const [x, y] = this.xy(z);
+    ctx.beginPath();
+    ctx.arc(x, y, 6, 0, 2 * Math.PI);
+    ctx.fillStyle = POINT_COLOUR;
+    ctx.fill();
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = "#fff";
+    ctx.stroke();
   }
   marker(ctx, z, { colour = "#111", radius = 6, label = "" } = {}) {
-    const [x, y] = this.toPx(z[this.dx], this.zDim > 1 ? z[this.dy] : 0);
+    const [x, y] = this.xy(z);
     ctx.beginPath();
     ctx.arc(x, y, radius, 0, 2 * Math.PI);
     ctx.fillStyle = colour;
@@ -275,18 +363,18 @@ class Plane {
       ctx.fillText(label, x + radius + 2, y - 2);
     }
   }
+  at(e) {
+    const r = this.el.getBoundingClientRect();
+    return this.fromPx(e.clientX - r.left, e.clientY - r.top);
+  }
   onDrag(handler) {
     // pointer down / move on the plane -> handler(zx, zy); the pointer is captured while the button is held
-    const at = (e) => {
-      const r = this.canvas.getBoundingClientRect();
-      handler(...this.fromPx(e.clientX - r.left, e.clientY - r.top), e);
-    };
-    this.canvas.addEventListener("pointerdown", (e) => {
-      this.canvas.setPointerCapture(e.pointerId);
-      at(e);
+    this.el.addEventListener("pointerdown", (e) => {
+      this.el.setPointerCapture(e.pointerId);
+      handler(...this.at(e));
     });
-    this.canvas.addEventListener("pointermove", (e) => {
-      if (this.canvas.hasPointerCapture(e.pointerId)) at(e);
+    this.el.addEventListener("pointermove", (e) => {
+      if (this.el.hasPointerCapture(e.pointerId)) handler(...this.at(e));
     });
   }
   nearest(zx, zy) {
@@ -313,48 +401,29 @@ function legend(labels) {
 
 function dimPickers(plane, onChange) {
   // for a latent of more than two dimensions: which two the plane shows
-  const zDim = plane.zDim;
   const pick = (axis, value) => {
     const select = h("select", { "data-lm-suppress-shortcuts": "true", "aria-label": `plane ${axis} axis` });
-    for (let d = 0; d < zDim; d++) select.append(h("option", { value: d, text: `z${d + 1}` }));
+    for (let d = 0; d < plane.zDim; d++) select.append(h("option", { value: d, text: `z${d + 1}` }));
     select.value = value;
     return select;
   };
   const across = pick("horizontal", plane.dx);
   const up = pick("vertical", plane.dy);
   const changed = () => {
-    if (across.value === up.value) return;
-    onChange([Number(across.value), Number(up.value)]);
+    if (across.value !== up.value) onChange([Number(across.value), Number(up.value)]);
   };
   across.addEventListener("change", changed);
   up.addEventListener("change", changed);
-  return h("div", { class: "vl-dims" }, [h("span", { text: "plane shows" }), across, h("span", { text: "across," }), up, h("span", { text: "up" })]);
+  const set = (dims) => ([across.value, up.value] = dims.map(String));
+  return { row: h("div", { class: "vl-dims" }, [h("span", { text: "plane shows" }), across, h("span", { text: "across," }), up, h("span", { text: "up" })]), set };
 }
 
-function planeColumn(caption, plane, model, loop) {
-  // the latent plane with its caption, the digit legend and, past two dimensions, the axis pickers
-  const column = [h("div", { class: "vl-caption", text: caption }), plane.canvas];
-  if (plane.labels.length) column.push(legend(plane.labels));
-  if (plane.zDim > 2)
-    column.push(
-      dimPickers(plane, (dims) => {
-        plane.setDims(dims);
-        model.set("dims", dims);
-        model.save_changes();
-        loop.schedule();
-      }),
-    );
-  return h("div", { class: "vl-col" }, column);
-}
-
-const fmt = (z) => `(${Array.from(z, (v) => v.toFixed(2)).join(", ")})`;
-
-// ---------- the frame loop shared by the decoder widgets ----------
+// ---------- the frame loop and the kernel link ----------
 
 function frameLoop(el, draw) {
-  // schedule() asks for a paint of the latest state. The first request paints at once (decoding takes about
-  // a millisecond) and books the next animation frame; requests before that frame only mark the state dirty,
-  // and the frame paints the latest one. So at most one paint per frame, and the last state is always drawn.
+  // schedule() asks for a paint of the latest state. The first request paints at once (decoding takes well under
+  // a millisecond) and books the next animation frame; requests before that frame only mark the state dirty, and
+  // the frame paints the latest one. So at most one paint per frame, and the last state is always drawn.
   let booked = 0, dirty = false;
   const tick = () => {
     booked = 0;
@@ -379,301 +448,411 @@ function frameLoop(el, draw) {
   return { schedule, painted, cancel: () => booked && cancelAnimationFrame(booked) };
 }
 
+function kernelLink(model, traits, pull) {
+  // The widget's state goes to the kernel QUIET_MS after the last move, not on every painted frame: each message
+  // comes back as an echo and two kernel status messages that JupyterLab handles on the thread that paints.
+  // later(values) books values() to be sent, now(values) sends them at once with what was booked; a trait set
+  // from Python (or by another view) calls pull() and drops what was booked, as the newer value wins. With no
+  // kernel (a saved page) save_changes does nothing.
+  let timer = 0, booked = null, own = false;
+  const flush = (extra = {}) => {
+    clearTimeout(timer);
+    timer = 0;
+    if (!booked && !Object.keys(extra).length) return;
+    const values = { ...(booked ? booked() : {}), ...extra };
+    booked = null;
+    own = true;
+    try {
+      for (const [k, v] of Object.entries(values)) model.set(k, v);
+    } finally {
+      own = false;
+    }
+    model.save_changes();
+  };
+  const changed = () => {
+    if (own) return;
+    clearTimeout(timer);
+    booked = null;
+    pull();
+  };
+  for (const t of traits) model.on(`change:${t}`, changed);
+  return {
+    later(values) {
+      booked = values;
+      clearTimeout(timer);
+      timer = setTimeout(flush, QUIET_MS);
+    },
+    now: (values) => flush(values),
+    dispose() {
+      flush();
+      for (const t of traits) model.off(`change:${t}`, changed);
+    },
+  };
+}
+
 function shell(el, cls, title, subtitle) {
   el.classList.add("vl-root", cls);
+  el.style.setProperty("--vl-plane-left", `${GEOMETRY.margin.left}px`);
+  el.style.setProperty("--vl-plane-size", `${GEOMETRY.plane}px`);
+  el.style.setProperty("--vl-image-size", `${GEOMETRY.image}px`);
   const head = h("div", { class: "vl-head" }, [h("span", { class: "vl-title", text: title }), h("span", { class: "vl-sub", text: subtitle })]);
   el.replaceChildren(head);
   return head;
 }
 
-function backendNote(model) {
-  return model.get("backend") === "kernel" ? "decoded in the kernel" : "decoded in your browser";
+// ---------- the skeleton of the decoder widgets ----------
+
+async function decoderWidget({ model, el }, cls, title, make) {
+  // The shared parts (image, readout, plane, decoder, frame loop, kernel link) around one widget's own:
+  // make(parts) returns {
+  //   scene(): a copy of the state to draw now;  codes(scene): the codes to decode for it;
+  //   paint(images, scene): draw the decoded images and the plane, returning the code shown;
+  //   save(scene): the traits that go to the kernel;  traits, pull(): the traits Python may set, and re-reading them;
+  //   top, left, below: the widget's own elements;  caption: the plane's }
+  const zDim = model.get("z_dim");
+  const shape = model.get("image_shape");
+  const parts = {
+    zDim,
+    shape,
+    image: imageCanvas(shape),
+    readout: h("div", { class: "vl-caption vl-mono vl-readout" }),
+    plane: new Plane(model),
+    schedule: () => loop.schedule(),
+  };
+  const w = make(parts);
+  const decoder = await makeDecoder(model, (images, scene) => {
+    const z = w.paint(images, scene);
+    parts.plane.point(z);
+    loop.painted(z);
+    link.later(() => w.save(scene));
+  });
+  const loop = frameLoop(el, () => {
+    const scene = w.scene();
+    decoder.request(w.codes(scene), scene);
+  });
+  const plane = parts.plane;
+  const pickers = plane.zDim > 2 ? dimPickers(plane, (dims) => setDims(dims, true)) : null;
+  const setDims = (dims, save) => {
+    plane.setDims(dims);
+    if (pickers) pickers.set(dims);
+    if (save) link.now({ dims });
+    loop.schedule();
+  };
+  const link = kernelLink(model, [...w.traits, "dims"], () => {
+    const dims = model.get("dims");
+    if (dims.some((d, k) => d !== plane.dims[k])) setDims(dims, false);
+    w.pull();
+    loop.schedule();
+  });
+
+  shell(el, cls, title, `z_dim = ${zDim} · ${model.get("backend") === "kernel" ? "decoded in the kernel" : "decoded in your browser"}`);
+  const column = [h("div", { class: "vl-caption", text: w.caption }), plane.el];
+  if (plane.labels.length) column.push(legend(plane.labels));
+  if (pickers) column.push(pickers.row);
+  el.append(...(w.top || []), h("div", { class: "vl-body" }, [h("div", { class: "vl-col vl-image-col" }, w.left), h("div", { class: "vl-col vl-plane-col" }, column)]), ...(w.below || []));
+  loop.schedule();
+  return () => {
+    loop.cancel();
+    link.dispose();
+    decoder.dispose();
+  };
 }
 
 // ---------- LatentExplorer ----------
 
-function renderLatent({ model, el }) {
-  const zDim = model.get("z_dim");
-  const shape = model.get("image_shape");
-  const limits = model.get("limits");
-  let z = Float64Array.from(model.get("z"));
-  let own = false;
-  shell(el, "vaelessons-latent-explorer", "Latent explorer", `z_dim = ${zDim} · ${backendNote(model)}`);
-
-  const image = imageCanvas(shape);
-  const zText = h("div", { class: "vl-caption vl-mono" });
-  const plane = new Plane(model);
-  const loop = frameLoop(el, () => decoder.request([Array.from(z)], Float64Array.from(z)));
-  const decoder = makeDecoder(model, ([ink], shown) => {
-    paint(image, ink);
-    zText.textContent = `z = ${fmt(shown)}`;
-    plane.draw((ctx, p) => p.marker(ctx, shown, { colour: "#111" }));
-    loop.painted(shown);
-    own = true; // the change event this fires is ours: it must not move the sliders back
-    model.set("z", Array.from(shown));
-    own = false;
-    model.save_changes();
-  });
-
-  const sliders = Array.from({ length: zDim }, (_, d) =>
-    slider({
-      label: `z${d + 1}`,
-      min: -limits[d],
-      max: limits[d],
-      step: 0.05,
-      value: z[d],
-      onInput: (v) => {
-        z[d] = v;
-        loop.schedule();
+function latentExplorer(model) {
+  return ({ zDim, image, readout, plane, schedule }) => {
+    const limits = model.get("limits");
+    let z = Float64Array.from(model.get("z"));
+    const sliders = Array.from({ length: zDim }, (_, d) =>
+      slider({ label: `z${d + 1}`, min: -limits[d], max: limits[d], step: 0.05, value: z[d], onInput: (v) => ((z[d] = v), schedule()) }),
+    );
+    plane.onDrag((zx, zy) => {
+      z[plane.dx] = zx;
+      sliders[plane.dx].set(zx);
+      if (zDim > 1) {
+        z[plane.dy] = zy;
+        sliders[plane.dy].set(zy);
+      }
+      schedule();
+    });
+    return {
+      scene: () => Float64Array.from(z),
+      codes: (shown) => [Array.from(shown)],
+      paint([ink], shown) {
+        paint(image, ink);
+        readout.textContent = `z = ${fmt(shown)}`;
+        return shown;
       },
-    }),
-  );
-  plane.onDrag((zx, zy) => {
-    z[plane.dx] = zx;
-    sliders[plane.dx].set(zx);
-    if (zDim > 1) {
-      z[plane.dy] = zy;
-      sliders[plane.dy].set(zy);
-    }
-    loop.schedule();
-  });
-  const onModelZ = () => {
-    const next = model.get("z");
-    if (own) return;
-    if (next.length === zDim && next.some((v, d) => Math.abs(v - z[d]) > 1e-9)) {
-      z = Float64Array.from(next);
-      sliders.forEach((s, d) => s.set(z[d]));
-      loop.schedule();
-    }
-  };
-  model.on("change:z", onModelZ);
-
-  const caption = plane.labels.length ? "Latent plane, test-set means by digit: drag the point" : "Latent plane: drag the point";
-  const right = planeColumn(caption, plane, model, loop);
-  el.append(
-    h("div", { class: "vl-body" }, [
-      h("div", { class: "vl-col" }, [h("div", { class: "vl-caption", text: "Decoded image  x = decoder(z)" }), image, zText]),
-      right,
-    ]),
-    h("div", { class: "vl-sliders" }, sliders.map((s) => s.row)),
-  );
-  loop.schedule();
-  return () => {
-    loop.cancel();
-    decoder.dispose();
-    model.off("change:z", onModelZ);
+      save: (shown) => ({ z: Array.from(shown) }),
+      traits: ["z"],
+      pull() {
+        z = Float64Array.from(model.get("z"));
+        sliders.forEach((s, d) => s.set(z[d]));
+      },
+      caption: plane.labels.length
+        ? "Latent plane, each dot one test image's code μ, coloured by its digit: drag the point"
+        : "Latent plane: drag the point",
+      left: [h("div", { class: "vl-caption", text: "Decoded image  x = decoder(z)" }), image, readout],
+      below: [h("div", { class: "vl-sliders" }, sliders.map((s) => s.row))],
+    };
   };
 }
 
 // ---------- Interpolation ----------
 
-function renderInterpolation({ model, el }) {
-  const zDim = model.get("z_dim");
-  const shape = model.get("image_shape");
-  const n = model.get("frames");
-  const count = bytes(model.get("labels")).length;
-  const state = { a: model.get("a"), b: model.get("b"), t: model.get("t"), pickB: false };
-  shell(el, "vaelessons-interpolation", "Interpolation", `z_dim = ${zDim} · ${backendNote(model)}`);
+function interpolation(model) {
+  return ({ zDim, shape, image, readout, plane, schedule }) => {
+    const count = plane.labels.length;
+    const state = { a: model.get("a"), b: model.get("b"), t: model.get("t"), frames: model.get("frames"), pickB: false };
+    const code = (i) => plane.points.subarray(i * zDim, (i + 1) * zDim);
+    const at = (s, t) => Array.from(code(s.a), (va, d) => (1 - t) * va + t * code(s.b)[d]);
+    const stripBox = h("div", { class: "vl-strip" });
+    const stripText = h("div", { class: "vl-caption vl-strip-caption" });
+    let strip = [], stripKey = null; // the strip is decoded again only when A, B or the number of frames change
+    const keyOf = (s) => `${s.a} ${s.b} ${s.frames}`;
+    const ts = (s) => Array.from({ length: s.frames }, (_, k) => k / (s.frames - 1));
 
-  const plane = new Plane(model);
-  const code = (i) => plane.points.subarray(i * zDim, (i + 1) * zDim);
-  const at = (t) => Array.from(code(state.a), (va, d) => (1 - t) * va + t * code(state.b)[d]);
-  const image = imageCanvas(shape);
-  const zText = h("div", { class: "vl-caption vl-mono" });
-  const strip = Array.from({ length: n }, () => imageCanvas(shape, 44));
-  const stripText = h("div", { class: "vl-caption vl-strip-caption" });
-
-  const loop = frameLoop(el, () => {
-    const scene = { ...state };
-    const ts = Array.from({ length: n }, (_, k) => k / (n - 1));
-    decoder.request([at(scene.t), ...ts.map(at)], scene);
-  });
-  const decoder = makeDecoder(model, ([main, ...frames], scene) => {
-    const z = at(scene.t);
-    paint(image, main);
-    frames.forEach((ink, k) => paint(strip[k], ink));
-    const nearest = Math.round(scene.t * (n - 1));
-    strip.forEach((c, k) => c.classList.toggle("vl-current", k === nearest));
-    zText.textContent = `t = ${scene.t.toFixed(2)}   z = ${fmt(z)}`;
-    stripText.textContent = `${n} frames from A (image ${scene.a}, a ${plane.labels[scene.a]}) to B (image ${scene.b}, a ${plane.labels[scene.b]})`;
-    plane.draw((ctx, p) => {
-      const [x0, y0] = p.toPx(code(scene.a)[p.dx], code(scene.a)[p.dy]);
-      const [x1, y1] = p.toPx(code(scene.b)[p.dx], code(scene.b)[p.dy]);
-      ctx.beginPath();
-      ctx.moveTo(x0, y0);
-      ctx.lineTo(x1, y1);
-      ctx.lineWidth = 2.5;
-      ctx.strokeStyle = "#111";
-      ctx.stroke();
-      p.marker(ctx, code(scene.a), { colour: DIGIT_COLOURS[plane.labels[scene.a] % 10], label: "A", radius: 6 });
-      p.marker(ctx, code(scene.b), { colour: DIGIT_COLOURS[plane.labels[scene.b] % 10], label: "B", radius: 6 });
-      p.marker(ctx, z, { colour: "#111", radius: 5 });
+    const tSlider = slider({ label: "t", min: 0, max: 1, step: 0.01, value: state.t, onInput: (v) => ((state.t = v), schedule()) });
+    const message = h("span", { class: "vl-error", role: "alert" });
+    const choose = (name, i) => {
+      state[name] = i;
+      inputs[name].value = i;
+      inputs[name].removeAttribute("aria-invalid");
+      message.textContent = "";
+      schedule();
+    };
+    const indexInput = (name) => {
+      const input = h("input", { type: "number", min: 0, max: count - 1, step: 1, "data-lm-suppress-shortcuts": "true", "aria-label": `image ${name}` });
+      input.value = state[name];
+      const apply = () => {
+        const typed = input.value.trim(), i = Number(typed);
+        if (typed !== "" && Number.isInteger(i) && i >= 0 && i < count) return choose(name, i);
+        input.setAttribute("aria-invalid", "true");
+        message.textContent = `${name.toUpperCase()}: no image ${typed === "" ? "given" : typed}; the data has images 0 to ${count - 1}`;
+      };
+      input.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          e.stopPropagation(); // JupyterLab would take Enter to edit the cell
+          apply();
+        }
+      });
+      input.addEventListener("change", apply);
+      return input;
+    };
+    const inputs = { a: indexInput("a"), b: indexInput("b") };
+    const hint = h("span", { class: "vl-hint" });
+    const showHint = () => (hint.textContent = `click a point on the plane to set ${state.pickB ? "B" : "A"}`);
+    plane.el.addEventListener("click", (e) => {
+      const i = plane.nearest(...plane.at(e));
+      if (i < 0) return;
+      choose(state.pickB ? "b" : "a", i);
+      state.pickB = !state.pickB;
+      showHint();
     });
-    loop.painted(z);
-    model.set("z", z);
-    model.save_changes();
-  });
-
-  const tSlider = slider({
-    label: "t",
-    min: 0,
-    max: 1,
-    step: 0.01,
-    value: state.t,
-    onInput: (v) => {
-      state.t = v;
-      model.set("t", v);
-      loop.schedule();
-    },
-  });
-  const indexInput = (name) => {
-    const input = h("input", { type: "number", min: 0, max: count - 1, step: 1, "data-lm-suppress-shortcuts": "true", "aria-label": `image ${name}` });
-    input.value = state[name];
-    input.addEventListener("change", () => {
-      const i = Math.max(0, Math.min(count - 1, Math.round(Number(input.value))));
-      input.value = i;
-      choose(name, i);
-    });
-    return input;
-  };
-  const inputs = { a: indexInput("a"), b: indexInput("b") };
-  const clickHint = h("span", { class: "vl-hint" });
-  const showHint = () => (clickHint.textContent = `click a point on the plane to set ${state.pickB ? "B" : "A"}`);
-  const choose = (name, i) => {
-    state[name] = i;
-    inputs[name].value = i;
-    model.set(name, i);
-    model.save_changes();
-    loop.schedule();
-  };
-  plane.canvas.addEventListener("click", (e) => {
-    const r = plane.canvas.getBoundingClientRect();
-    const i = plane.nearest(...plane.fromPx(e.clientX - r.left, e.clientY - r.top));
-    if (i < 0) return;
-    choose(state.pickB ? "b" : "a", i);
-    state.pickB = !state.pickB;
     showHint();
-  });
-  showHint();
-  tSlider.input.addEventListener("change", () => model.save_changes());
-
-  const picks = h("div", { class: "vl-picks" }, [h("span", { class: "vl-name", text: "A" }), inputs.a, h("span", { class: "vl-name", text: "B" }), inputs.b, clickHint]);
-  const right = planeColumn("Latent plane: the straight path from A to B", plane, model, loop);
-  el.append(
-    h("div", { class: "vl-body" }, [
-      h("div", { class: "vl-col" }, [h("div", { class: "vl-caption", text: "Decoded image at t" }), image, zText, h("div", { class: "vl-sliders" }, [tSlider.row]), picks]),
-      right,
-    ]),
-    h("div", { class: "vl-strip" }, strip),
-    stripText,
-  );
-  loop.schedule();
-  return () => {
-    loop.cancel();
-    decoder.dispose();
+    return {
+      scene: () => ({ a: state.a, b: state.b, t: state.t, frames: state.frames }),
+      codes: (s) => [at(s, s.t), ...(keyOf(s) === stripKey ? [] : ts(s).map((t) => at(s, t)))],
+      paint([main, ...frames], s) {
+        const z = at(s, s.t);
+        paint(image, main);
+        if (frames.length) {
+          if (strip.length !== s.frames) {
+            strip = Array.from({ length: s.frames }, () => imageCanvas(shape, GEOMETRY.strip));
+            stripBox.replaceChildren(...strip);
+          }
+          frames.forEach((ink, k) => paint(strip[k], ink));
+          stripKey = keyOf(s);
+          stripText.textContent = `${s.frames} frames from A (image ${s.a}, a ${plane.labels[s.a]}) to B (image ${s.b}, a ${plane.labels[s.b]})`;
+        }
+        const nearest = Math.round(s.t * (s.frames - 1));
+        strip.forEach((c, k) => c.classList.toggle("vl-current", k === nearest));
+        readout.textContent = `t = ${num(s.t)}   z = ${fmt(z)}`;
+        plane.scene(`${s.a} ${s.b} ${plane.dims}`, (ctx, p) => {
+          const [x0, y0] = p.xy(code(s.a));
+          const [x1, y1] = p.xy(code(s.b));
+          ctx.beginPath();
+          ctx.moveTo(x0, y0);
+          ctx.lineTo(x1, y1);
+          ctx.lineWidth = 2.5;
+          ctx.strokeStyle = "#111";
+          ctx.stroke();
+          p.marker(ctx, code(s.a), { colour: DIGIT_COLOURS[plane.labels[s.a] % 10], label: "A", radius: 6 });
+          p.marker(ctx, code(s.b), { colour: DIGIT_COLOURS[plane.labels[s.b] % 10], label: "B", radius: 6 });
+        });
+        return z;
+      },
+      save: (s) => ({ a: s.a, b: s.b, t: s.t, z: at(s, s.t) }),
+      traits: ["a", "b", "t", "frames"],
+      pull() {
+        Object.assign(state, { a: model.get("a"), b: model.get("b"), t: model.get("t"), frames: model.get("frames") });
+        tSlider.set(state.t);
+        for (const name of ["a", "b"]) choose(name, state[name]);
+      },
+      caption: "Latent plane: the straight path from A to B; click a point to pick an image",
+      left: [
+        h("div", { class: "vl-caption", text: "Decoded image at t" }),
+        image,
+        readout,
+        h("div", { class: "vl-sliders vl-narrow" }, [tSlider.row]),
+        h("div", { class: "vl-picks" }, [h("span", { class: "vl-name", text: "A" }), inputs.a, h("span", { class: "vl-name", text: "B" }), inputs.b]),
+        hint,
+        message,
+      ],
+      below: [stripBox, stripText],
+    };
   };
 }
 
 // ---------- ClassExplorer ----------
 
-function renderClass({ model, el }) {
-  const zDim = model.get("z_dim");
-  const shape = model.get("image_shape");
-  const nClasses = model.get("n_classes");
-  const means = floats(model.get("class_means"));
-  const mean = (y) => means.subarray(y * zDim, (y + 1) * zDim);
-  const state = { digit: model.get("digit"), offset: Float64Array.from(model.get("offset")) };
-  const codeOf = (s) => Array.from(mean(s.digit), (m, d) => m + s.offset[d]);
-  shell(el, "vaelessons-class-explorer", "Class explorer", `z = μ_y + offset · z_dim = ${zDim} · ${backendNote(model)}`);
+function placeLabels(anchors, box, bounds) {
+  // Label boxes (w x h px) near their anchors [x, y], none overlapping another or leaving bounds {left, top,
+  // right, bottom}. Each label in turn takes the first free place on rings of growing radius around its anchor
+  // (up-right first), avoiding the placed labels and, while it can, every anchor's disc. If a label finds no
+  // place, all go in a column down the plot's right edge in the anchors' order from the top, which cannot
+  // overlap. Returns [{x, y}], the boxes' centres.
+  const { w, h: hgt } = box, gap = 2, disc = 5;
+  const fits = (x, y) => x - w / 2 >= bounds.left && x + w / 2 <= bounds.right && y - hgt / 2 >= bounds.top && y + hgt / 2 <= bounds.bottom;
+  const clear = (x, y, placed) => placed.every((p) => Math.abs(p.x - x) >= w + gap || Math.abs(p.y - y) >= hgt + gap);
+  const offDiscs = (x, y) => anchors.every(([ax, ay]) => Math.abs(ax - x) >= w / 2 + disc || Math.abs(ay - y) >= hgt / 2 + disc);
+  const rings = [];
+  for (let r = 12; r <= 2 * Math.hypot(bounds.right - bounds.left, bounds.bottom - bounds.top); r += 8) {
+    const around = Math.max(8, Math.ceil((2 * Math.PI * r) / (w + gap)));
+    for (let k = 0; k < around; k++) {
+      const turn = -Math.PI / 4 + (2 * Math.PI * (k % 2 ? -Math.ceil(k / 2) : k / 2)) / around; // up-right, then alternating away
+      rings.push([r * Math.cos(turn), r * Math.sin(turn)]);
+    }
+  }
+  const placed = [];
+  for (const strict of [true, false]) {
+    placed.length = 0;
+    for (const [ax, ay] of anchors) {
+      const spot = rings.find(([dx, dy]) => fits(ax + dx, ay + dy) && clear(ax + dx, ay + dy, placed) && (!strict || offDiscs(ax + dx, ay + dy)));
+      if (!spot) break;
+      placed.push({ x: ax + spot[0], y: ay + spot[1] });
+    }
+    if (placed.length === anchors.length) return placed;
+  }
+  const order = anchors.map((a, k) => k).sort((i, j) => anchors[i][1] - anchors[j][1] || i - j);
+  const step = Math.min(hgt + gap, (bounds.bottom - bounds.top - hgt) / Math.max(1, anchors.length - 1));
+  const column = [];
+  order.forEach((k, r) => (column[k] = { x: bounds.right - w / 2, y: bounds.top + hgt / 2 + r * step }));
+  return column;
+}
 
-  const image = imageCanvas(shape);
-  const zText = h("div", { class: "vl-caption vl-mono" });
-  const plane = new Plane(model);
-  const loop = frameLoop(el, () => {
-    const scene = { digit: state.digit, offset: Float64Array.from(state.offset) };
-    decoder.request([codeOf(scene)], scene);
-  });
-  const decoder = makeDecoder(model, ([ink], scene) => {
-    const z = codeOf(scene);
-    paint(image, ink);
-    zText.textContent = `y = ${scene.digit}   z = ${fmt(z)}`;
-    plane.draw((ctx, p) => {
-      for (let y = 0; y < nClasses; y++) {
-        // mu_y as a coloured disc with its digit; the chosen class's ringed in black
-        const [x, yy] = p.toPx(mean(y)[p.dx], zDim > 1 ? mean(y)[p.dy] : 0);
+function classExplorer(model) {
+  return ({ zDim, image, readout, plane, schedule }) => {
+    const nClasses = model.get("n_classes");
+    const means = floats(model.get("class_means"));
+    const mean = (y) => means.subarray(y * zDim, (y + 1) * zDim);
+    const state = { digit: model.get("digit"), offset: Float64Array.from(model.get("offset")) };
+    const codeOf = (s) => Array.from(mean(s.digit), (m, d) => m + s.offset[d]);
+    const LABEL = { w: 18, h: 18 };
+    const drawMeans = (ctx, p, digit) => {
+      // every mu_y as a small disc at its place, its digit in a box placed clear of the other boxes, with a
+      // leader line when the box had to move away; the chosen class ringed in black
+      const anchors = Array.from({ length: nClasses }, (_, y) => p.xy(mean(y)));
+      const { left, top } = p.m;
+      const bounds = { left: left + 1, top: top + 1, right: left + p.inner - 1, bottom: top + p.inner - 1 };
+      const boxes = placeLabels(anchors, LABEL, bounds);
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = "#555";
+      boxes.forEach((b, y) => {
+        const [ax, ay] = anchors[y];
+        if (Math.hypot(b.x - ax, b.y - ay) > 14) {
+          ctx.beginPath();
+          ctx.moveTo(ax, ay);
+          ctx.lineTo(b.x, b.y);
+          ctx.stroke();
+        }
+      });
+      anchors.forEach(([ax, ay], y) => {
         ctx.beginPath();
-        ctx.arc(x, yy, 8, 0, 2 * Math.PI);
+        ctx.arc(ax, ay, 4, 0, 2 * Math.PI);
         ctx.fillStyle = DIGIT_COLOURS[y % 10];
         ctx.fill();
-        ctx.lineWidth = y === scene.digit ? 2.5 : 1;
-        ctx.strokeStyle = y === scene.digit ? "#111" : "#fff";
+        ctx.lineWidth = 1.5;
+        ctx.strokeStyle = "#fff";
+        ctx.stroke();
+      });
+      ctx.font = "bold 11px system-ui, sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      boxes.forEach((b, y) => {
+        const x0 = b.x - LABEL.w / 2, y0 = b.y - LABEL.h / 2;
+        ctx.beginPath();
+        ctx.roundRect(x0, y0, LABEL.w, LABEL.h, 4);
+        ctx.fillStyle = DIGIT_COLOURS[y % 10];
+        ctx.fill();
+        ctx.lineWidth = y === digit ? 2.5 : 1;
+        ctx.strokeStyle = y === digit ? "#111" : "#fff";
         ctx.stroke();
         ctx.fillStyle = "#fff";
-        ctx.font = "bold 11px system-ui, sans-serif";
-        ctx.textAlign = "center";
-        ctx.textBaseline = "middle";
-        ctx.fillText(String(y), x, yy + 0.5);
-      }
-      p.marker(ctx, z, { colour: "#111", radius: 5 });
+        ctx.fillText(String(y), b.x, b.y + 0.5);
+      });
+      plane.el.dataset.labels = JSON.stringify(boxes.map((b, y) => ({ digit: y, x: b.x - LABEL.w / 2, y: b.y - LABEL.h / 2, w: LABEL.w, h: LABEL.h })));
+    };
+
+    const sliders = Array.from({ length: zDim }, (_, d) =>
+      slider({
+        label: `Δz${d + 1}`,
+        min: -3,
+        max: 3,
+        step: 0.05,
+        value: state.offset[d],
+        title: `z${d + 1} - μ_y,${d + 1}`,
+        onInput: (v) => ((state.offset[d] = v), schedule()),
+      }),
+    );
+    const buttons = Array.from({ length: nClasses }, (_, y) => {
+      const b = h("button", { class: "vl-class", "data-lm-suppress-shortcuts": "true", text: String(y) });
+      b.style.setProperty("--vl-colour", DIGIT_COLOURS[y % 10]);
+      b.addEventListener("click", () => pick(y));
+      return b;
     });
-    loop.painted(z);
-    model.set("z", z);
-    model.set("offset", Array.from(scene.offset));
-    model.save_changes();
-  });
-
-  const sliders = Array.from({ length: zDim }, (_, d) =>
-    slider({
-      label: `Δz${d + 1}`,
-      min: -3,
-      max: 3,
-      step: 0.05,
-      value: state.offset[d],
-      title: `z${d + 1} - μ_y,${d + 1}`,
-      onInput: (v) => {
-        state.offset[d] = v;
-        loop.schedule();
+    const showPick = () => buttons.forEach((b, k) => b.classList.toggle("vl-selected", k === state.digit));
+    const pick = (y) => {
+      state.digit = y;
+      showPick();
+      schedule();
+    };
+    showPick();
+    plane.onDrag((zx, zy) => {
+      const m = mean(state.digit);
+      state.offset[plane.dx] = Math.max(-3, Math.min(3, zx - m[plane.dx]));
+      sliders[plane.dx].set(state.offset[plane.dx]);
+      if (zDim > 1) {
+        state.offset[plane.dy] = Math.max(-3, Math.min(3, zy - m[plane.dy]));
+        sliders[plane.dy].set(state.offset[plane.dy]);
+      }
+      schedule();
+    });
+    return {
+      scene: () => ({ digit: state.digit, offset: Float64Array.from(state.offset) }),
+      codes: (s) => [codeOf(s)],
+      paint([ink], s) {
+        const z = codeOf(s);
+        paint(image, ink);
+        readout.textContent = `y = ${s.digit}   z = ${fmt(z)}`;
+        plane.scene(`${s.digit} ${plane.dims}`, (ctx, p) => drawMeans(ctx, p, s.digit));
+        return z;
       },
-    }),
-  );
-  const buttons = Array.from({ length: nClasses }, (_, y) => {
-    const b = h("button", { class: "vl-class", "data-lm-suppress-shortcuts": "true", text: String(y) });
-    b.style.setProperty("--vl-colour", DIGIT_COLOURS[y % 10]);
-    b.addEventListener("click", () => pick(y));
-    return b;
-  });
-  const pick = (y) => {
-    state.digit = y;
-    buttons.forEach((b, k) => b.classList.toggle("vl-selected", k === y));
-    model.set("digit", y);
-    model.save_changes();
-    loop.schedule();
-  };
-  buttons.forEach((b, k) => b.classList.toggle("vl-selected", k === state.digit));
-  plane.onDrag((zx, zy) => {
-    const m = mean(state.digit);
-    state.offset[plane.dx] = Math.max(-3, Math.min(3, zx - m[plane.dx]));
-    sliders[plane.dx].set(state.offset[plane.dx]);
-    if (zDim > 1) {
-      state.offset[plane.dy] = Math.max(-3, Math.min(3, zy - m[plane.dy]));
-      sliders[plane.dy].set(state.offset[plane.dy]);
-    }
-    loop.schedule();
-  });
-
-  const right = planeColumn("Latent plane: the class means μ_y (discs); drag the point", plane, model, loop);
-  el.append(
-    h("div", { class: "vl-classes" }, [h("span", { class: "vl-name", text: "class y" }), ...buttons]),
-    h("div", { class: "vl-body" }, [
-      h("div", { class: "vl-col" }, [h("div", { class: "vl-caption", text: "Decoded image  x = decoder(μ_y + offset)" }), image, zText]),
-      right,
-    ]),
-    h("div", { class: "vl-sliders" }, sliders.map((s) => s.row)),
-  );
-  loop.schedule();
-  return () => {
-    loop.cancel();
-    decoder.dispose();
+      save: (s) => ({ digit: s.digit, offset: Array.from(s.offset), z: codeOf(s) }),
+      traits: ["digit", "offset"],
+      pull() {
+        state.digit = model.get("digit");
+        state.offset = Float64Array.from(model.get("offset"));
+        sliders.forEach((sl, d) => sl.set(state.offset[d]));
+        showPick();
+      },
+      caption: "Latent plane: the class means μ_y (discs, labelled); drag the point",
+      top: [h("div", { class: "vl-classes" }, [h("span", { class: "vl-name", text: "class y" }), ...buttons])],
+      left: [h("div", { class: "vl-caption", text: "Decoded image  x = decoder(μ_y + offset)" }), image, readout],
+      below: [h("div", { class: "vl-sliders" }, sliders.map((s) => s.row))],
+    };
   };
 }
 
@@ -684,8 +863,11 @@ function renderKL({ model, el }) {
   const state = { mu: model.get("mu"), sigma: model.get("sigma") };
   shell(el, "vaelessons-kl-playground", "KL playground", "q = N(μ, σ²) against p = N(0, 1)");
   const W = 460, H = 240;
+  const m = { left: 48, right: 12, top: 12, bottom: 34 };
+  const xr = [-5, 5];
   const plot = h("canvas", { class: "vl-density" });
   const ctx = hidpi(plot, W, H);
+  Object.assign(plot.dataset, { left: m.left, top: m.top, width: W - m.left - m.right, height: H - m.top - m.bottom, xMin: xr[0], xMax: xr[1] });
   const table = h("table", { class: "vl-terms" });
   const row = (name, cls) => {
     const v = h("td", { class: `vl-num ${cls}` });
@@ -701,20 +883,21 @@ function renderKL({ model, el }) {
   };
   cells.kl.parentElement.classList.add("vl-total");
 
-  const m = { left: 48, right: 12, top: 12, bottom: 34 };
-  const xr = [-5, 5];
+  const GRID = Array.from({ length: 1001 }, (_, i) => xr[0] + ((xr[1] - xr[0]) * i) / 1000);
   const density = (x, mu, s) => Math.exp(-0.5 * ((x - mu) / s) ** 2) / (s * Math.sqrt(2 * Math.PI));
   const draw = () => {
     const { mu, sigma } = state;
-    const ymax = Math.max(0.45, Math.min(4.5, 1.1 / (sigma * Math.sqrt(2 * Math.PI))));
+    // the y axis holds the taller of the two peaks (q's is 1 / (σ √2π), p's 0.40), so q never runs off the top
+    const ymax = 1.1 * Math.max(1 / (sigma * Math.sqrt(2 * Math.PI)), 0.41);
+    plot.dataset.yMax = ymax;
     const px = (x) => m.left + ((x - xr[0]) / (xr[1] - xr[0])) * (W - m.left - m.right);
     const py = (y) => H - m.bottom - (y / ymax) * (H - m.top - m.bottom);
-    ctx.clearRect(0, 0, W, H);
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, W, H);
     ctx.font = FONT;
     ctx.strokeStyle = "#e6e6e6";
     ctx.fillStyle = "#444";
+    ctx.lineWidth = 1;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     for (let x = -5; x <= 5; x++) {
@@ -726,9 +909,9 @@ function renderKL({ model, el }) {
     }
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    for (const y of ticks(0, ymax)) {
-      ctx.fillText(y.toFixed(1), m.left - 5, py(y));
-    }
+    const yTicks = ticks(0, ymax);
+    const digits = yTicks.some((y) => Math.round(y * 10) !== y * 10) ? 2 : 1;
+    for (const y of yTicks) ctx.fillText(y.toFixed(digits), m.left - 5, py(y));
     ctx.fillStyle = "#222";
     ctx.textAlign = "center";
     ctx.textBaseline = "bottom";
@@ -745,10 +928,15 @@ function renderKL({ model, el }) {
     ctx.rect(m.left, m.top, W - m.left - m.right, H - m.top - m.bottom);
     ctx.clip();
     const curve = (mu_, s, fill, stroke, dash) => {
+      // sampled finely enough for the narrowest q the slider gives (σ = 0.05 spans a few px), and at its peak
       ctx.beginPath();
       ctx.moveTo(px(xr[0]), py(0));
-      for (let i = 0; i <= 400; i++) {
-        const x = xr[0] + ((xr[1] - xr[0]) * i) / 400;
+      let peak = !(mu_ > xr[0] && mu_ < xr[1]);
+      for (const x of GRID) {
+        if (!peak && x > mu_) {
+          ctx.lineTo(px(mu_), py(density(mu_, mu_, s)));
+          peak = true;
+        }
         ctx.lineTo(px(x), py(density(x, mu_, s)));
       }
       ctx.lineTo(px(xr[1]), py(0));
@@ -767,11 +955,11 @@ function renderKL({ model, el }) {
     ctx.restore();
     ctx.strokeStyle = "#999";
     ctx.strokeRect(m.left + 0.5, m.top + 0.5, W - m.left - m.right, H - m.top - m.bottom);
-    // legend
+    // legend, on the side away from q's peak
     ctx.font = FONT;
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
-    const lx = m.left + 12;
+    const lx = mu < 0 ? W - m.right - 150 : m.left + 12;
     ctx.lineWidth = 2;
     ctx.strokeStyle = "#1f77b4";
     ctx.beginPath();
@@ -786,7 +974,7 @@ function renderKL({ model, el }) {
     ctx.stroke();
     ctx.setLineDash([]);
     ctx.fillStyle = "#222";
-    ctx.fillText(`q = N(${mu.toFixed(2)}, ${sigma.toFixed(2)}²)`, lx + 28, m.top + 14);
+    ctx.fillText(`q = N(${num(mu)}, ${num(sigma)}²)`, lx + 28, m.top + 14);
     ctx.fillText("p = N(0, 1)", lx + 28, m.top + 32);
 
     const t1 = -Math.log(sigma), t2 = 0.5 * (mu * mu + sigma * sigma), t3 = -0.5;
@@ -799,30 +987,42 @@ function renderKL({ model, el }) {
     }
     const mean = sum / eps.length;
     const se = Math.sqrt(Math.max(0, sum2 / eps.length - mean * mean) / (eps.length - 1));
-    cells.t1.textContent = t1.toFixed(3);
-    cells.t2.textContent = t2.toFixed(3);
-    cells.t3.textContent = t3.toFixed(3);
-    cells.kl.textContent = (t1 + t2 + t3).toFixed(3);
-    cells.mc.textContent = `${mean.toFixed(3)} ± ${se.toFixed(3)}`;
+    cells.t1.textContent = num(t1, 3);
+    cells.t2.textContent = num(t2, 3);
+    cells.t3.textContent = num(t3, 3);
+    cells.kl.textContent = num(t1 + t2 + t3, 3);
+    cells.mc.textContent = `${num(mean, 3)} ± ${num(se, 3)}`;
     loop.painted(null);
-    model.set("mu", mu);
-    model.set("sigma", sigma);
-    model.save_changes();
+    link.later(() => ({ mu, sigma }));
   };
   const loop = frameLoop(el, draw);
   const muSlider = slider({ label: "μ", min: -3, max: 3, step: 0.01, value: state.mu, onInput: (v) => ((state.mu = v), loop.schedule()) });
   const sigmaSlider = slider({ label: "σ", min: 0.05, max: 3, step: 0.01, value: state.sigma, onInput: (v) => ((state.sigma = v), loop.schedule()) });
+  const link = kernelLink(model, ["mu", "sigma"], () => {
+    Object.assign(state, { mu: model.get("mu"), sigma: model.get("sigma") });
+    muSlider.set(state.mu);
+    sigmaSlider.set(state.sigma);
+    loop.schedule();
+  });
   el.append(
     h("div", { class: "vl-body" }, [
-      h("div", { class: "vl-col" }, [plot, h("div", { class: "vl-sliders" }, [muSlider.row, sigmaSlider.row])]),
+      h("div", { class: "vl-col" }, [plot, h("div", { class: "vl-sliders vl-narrow" }, [muSlider.row, sigmaSlider.row])]),
       h("div", { class: "vl-col" }, [h("div", { class: "vl-caption", text: "KL(q ‖ p) = −½ log σ² + ½ (μ² + σ²) − ½" }), table]),
     ]),
   );
   loop.schedule();
-  return () => loop.cancel();
+  return () => {
+    loop.cancel();
+    link.dispose();
+  };
 }
 
-const RENDER = { latent: renderLatent, interpolation: renderInterpolation, class: renderClass, kl: renderKL };
+const RENDER = {
+  latent: (ctx) => decoderWidget(ctx, "vaelessons-latent-explorer", "Latent explorer", latentExplorer(ctx.model)),
+  interpolation: (ctx) => decoderWidget(ctx, "vaelessons-interpolation", "Interpolation", interpolation(ctx.model)),
+  class: (ctx) => decoderWidget(ctx, "vaelessons-class-explorer", "Class explorer", classExplorer(ctx.model)),
+  kl: renderKL,
+};
 
 export default {
   render({ model, el }) {

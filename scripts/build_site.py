@@ -86,7 +86,7 @@ def _saved_images(state: dict, ids: list) -> list:
 
 
 def freeze_kernel_widgets(nb) -> int:
-    """Replace each widget that needs Python to redraw by its saved image and NEEDS_KERNEL; drop unused state. Returns how many."""
+    """Swap each widget that needs Python to redraw for its saved image and NEEDS_KERNEL, drop unused state; returns how many."""
     saved = nb.metadata.get("widgets", {}).get(WIDGET_STATE)
     if not saved:
         return 0
@@ -138,22 +138,20 @@ def build(notebooks: list, out: Path) -> dict:
     shutil.copytree(ASSETS, out / "assets")
     shutil.copy(SITE_SRC / "site.css", out / "assets" / "site.css")
     page = _exporter(HTMLExporter, "vaelessons_page")
-    slides = _exporter(SlidesExporter, "vaelessons_slides")
-    slides.reveal_url_prefix = "assets/reveal"
+    slides = _exporter(SlidesExporter, "vaelessons_slides", reveal_url_prefix="assets/reveal", reveal_theme="white",
+                       reveal_scroll=True, reveal_width="1280", reveal_height="800")
     loaded = [(Path(p), nbformat.read(p, as_version=4)) for p in notebooks]
     lessons = [{"href": f"{p.stem}.html", "slides": f"{p.stem}.slides.html", "title": lesson_title(nb, p.stem),
                 "summary": lesson_summary(nb), "file": p.name} for p, nb in loaded]
     sizes = {}
-    for k, (path, nb) in enumerate(loaded):
+    for k, (_, nb) in enumerate(loaded):
         freeze_kernel_widgets(nb)
-        site = {"assets": "assets", "prev": lessons[k - 1] if k else None, "next": lessons[k + 1] if k + 1 < len(lessons) else None,
-                "slides": lessons[k]["slides"]}
+        site = {"assets": "assets", "slides": lessons[k]["slides"],
+                "prev": lessons[k - 1] if k else None, "next": lessons[k + 1] if k + 1 < len(lessons) else None}
         body, _ = page.from_notebook_node(nb, resources=_page(site, lessons[k]["title"]))
         deck = copy.deepcopy(nb)
         mark_slides(deck)
-        resources = _page(site, lessons[k]["title"])
-        resources["reveal"] = {"url_prefix": "assets/reveal", "width": 1280, "height": 800, "scroll": True}
-        deck_body, _ = slides.from_notebook_node(deck, resources=resources)
+        deck_body, _ = slides.from_notebook_node(deck, resources=_page(site, lessons[k]["title"]))
         for name, text in ((lessons[k]["href"], body), (lessons[k]["slides"], deck_body)):
             (out / name).write_text(text, encoding="utf-8")
             sizes[name] = len(text.encode())
@@ -217,7 +215,8 @@ def main(argv=None):
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     if not notebooks:
         sys.exit("build_site: no notebooks given and none in notebooks/")
-    missing = [p for p in [ASSETS / "widgets-embed.js", ASSETS / "tex-svg-full.js", ASSETS / "reveal" / "dist" / "reveal.js"] if not p.exists()]
+    needed = [ASSETS / "widgets-embed.js", ASSETS / "tex-svg-full.js", ASSETS / "reveal" / "dist" / "reveal.js"]
+    missing = [p for p in needed if not p.exists()]
     if missing:
         sys.exit(f"build_site: missing site assets {', '.join(map(str, missing))}: run `cd site_src && npm ci && node build.mjs`")
     sizes = build(notebooks, args.out)

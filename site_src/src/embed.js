@@ -14,6 +14,14 @@ async function loader(moduleName) {
   throw new Error(`vaelessons site: no widget module ${moduleName} in this page's bundle`);
 }
 
-const start = () => (window.vaelessonsWidgets = renderWidgets(() => new HTMLManager({ loader })));
+// <html data-widgets="rendered"> once every saved widget view is drawn (tests and screenshots wait on it)
+const start = () =>
+  renderWidgets(() => new HTMLManager({ loader })).then(
+    () => document.documentElement.setAttribute("data-widgets", "rendered"),
+    (error) => {
+      document.documentElement.setAttribute("data-widgets", "failed");
+      console.error("vaelessons site: the widgets could not be drawn", error);
+    },
+  );
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
 else start();

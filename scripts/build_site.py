@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter, SlidesExporter
+from nbconvert.filters.markdown import markdown2html
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE_SRC = ROOT / "site_src"
@@ -165,7 +166,7 @@ def index_page(lessons: list) -> str:
     """The site's front page: what the series is, the lesson table, how to run the lessons for real."""
     rows = "\n".join(
         f'<tr><td>{k}</td><td><a href="{html.escape(x["href"])}">{html.escape(x["title"])}</a></td>'
-        f'<td>{html.escape(x["summary"])}</td><td><a href="{html.escape(x["slides"])}">slides</a></td></tr>'
+        f'<td>{markdown2html(x["summary"])}</td><td><a href="{html.escape(x["slides"])}">slides</a></td></tr>'
         for k, x in enumerate(lessons)
     )
     return f"""<!DOCTYPE html>
@@ -175,6 +176,8 @@ def index_page(lessons: list) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>Variational auto-encoders from first principles</title>
 <link rel="stylesheet" href="assets/site.css">
+<script>window.MathJax = {{ tex: {{ inlineMath: [["$", "$"]] }}, svg: {{ fontCache: "global" }} }};</script>
+<script src="assets/tex-svg-full.js" defer></script>
 </head>
 <body class="vl-index">
 <main>

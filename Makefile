@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 AS_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 LAB_ARGS ?=
 
-.PHONY: lessons test
+.PHONY: lessons test site
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,3 +21,9 @@ test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The lessons as a static website that works offline (their widgets live, no kernel), with a deck of slides per
+# lesson: build/site/index.html. Needs only Python: the site's JavaScript is committed in site_src/assets.
+site: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python scripts/build_site.py --out build/site

@@ -35,7 +35,6 @@ NEEDS_KERNEL = (
     '<p class="vl-needs-kernel">This figure is redrawn by Python as you move its control, so here it is as saved: '
     'run the notebook to move it (<a href="index.html#run">how</a>).</p>'
 )
-REPO = "https://github.com/vaelessons/vaelessons"  # shown as text on the index; the site never loads it
 
 
 def lesson_title(nb, fallback: str) -> str:
@@ -197,10 +196,9 @@ that needs Python to redraw shows its saved figure and says so. Everything on th
 </table>
 <h2 id="run">Run the lessons for real</h2>
 <p>To run the code, change it and do the exercises, run the notebooks in JupyterLab on your own machine
-(Python 3.10 or newer; no GPU needed):</p>
-<pre><code>git clone {REPO}
-cd vaelessons
-make lessons      # makes a virtual environment, installs the package, opens JupyterLab
+(Python 3.10 or newer; no GPU needed). Get the repository this site was built from (<code>git clone</code> it,
+or download and unpack its zip), then, in its folder:</p>
+<pre><code>make lessons      # makes a virtual environment, installs the package, opens JupyterLab
 make test         # runs every test</code></pre>
 <p>The README in the repository says more: the data the lessons use and where it is kept, quick and full mode,
 and how to run offline.</p>

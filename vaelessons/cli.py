@@ -8,7 +8,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("lessons", "reset", "prepare", "student", "teacher")
+COMMANDS = ("lessons", "reset", "prepare", "student", "teacher", "grade")
 
 
 def parser(names=COMMANDS) -> argparse.ArgumentParser:

@@ -1,7 +1,12 @@
 """Saving and loading a model: a round trip, atomic writes, and clear errors for files that are not what was expected."""
 
+import os
 import pathlib
+import subprocess
+import sys
+import time
 
+import numpy as np
 import pytest
 import torch
 
@@ -138,3 +143,116 @@ def test_a_file_carrying_code_is_refused_without_running_it(tmp_path):
     with pytest.raises(checkpoint.CheckpointError, match="could not read it"):
         checkpoint.load(path)
     assert not marker.exists()
+
+
+def test_whatever_save_accepts_load_reads_back(tmp_path):
+    """A History, or a history holding numpy numbers, is stored as plain Python numbers that a weights-only read accepts."""
+    from vaelessons.train import History
+
+    history = History(epoch=[1, 2], train_recon=[np.float32(180.5), np.float64(160.25)], seconds=np.float64(1.5))
+    path = checkpoint.save(VAE(), tmp_path / "model.pt", history)
+    assert checkpoint.load(path).config == VAE().config
+    back = checkpoint.load_history(path)
+    assert back == history.as_dict() and History(**back).train_recon == [180.5, 160.25]
+    assert type(back["train_recon"][0]) is float and type(back["seconds"]) is float
+    path = checkpoint.save(VAE(), path, {"steps": np.int64(3), "terms": (np.float32(0.5), 1), "note": "ok", "kl": None})
+    assert checkpoint.load_history(path) == {"steps": 3, "terms": (0.5, 1), "note": "ok", "kl": None}
+    assert type(checkpoint.load_history(path)["steps"]) is int
+
+
+def test_a_history_save_cannot_read_back_is_refused_before_writing(tmp_path):
+    with pytest.raises(TypeError, match=r"history\['note'\] is a Payload: a checkpoint's history holds numbers"):
+        checkpoint.save(VAE(), tmp_path / "model.pt", {"note": Payload(tmp_path / "x")})
+    assert list(tmp_path.iterdir()) == []
+
+
+def rewritten(tmp_path, change):
+    """A saved VAE's checkpoint, with its contents changed by change(state) as a corrupt or hostile file would be."""
+    path = checkpoint.save(VAE(), tmp_path / "model.pt")
+    state = torch.load(path, weights_only=True)
+    change(state)
+    torch.save(state, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda s: s.pop("config"), "has no config"),
+        (lambda s: s.update(config=[784, 256, 2]), "has no config"),
+        (lambda s: s.pop("state_dict"), "has no weights"),
+        (lambda s: s["state_dict"].update({"mu.weight": [0.0]}), "has no weights"),
+    ],
+)
+def test_a_checkpoint_without_its_parts_is_refused(tmp_path, change, message):
+    with pytest.raises(checkpoint.CheckpointError, match=f"model.pt is not a vaelessons checkpoint: it {message}"):
+        checkpoint.load(rewritten(tmp_path, change))
+
+
+def test_a_config_asking_for_absurd_sizes_is_refused_before_allocating(tmp_path):
+    """x_dim 10^6 and hidden 10^5 would be 400 GB of weights: the config is checked against the saved tensors first."""
+    path = rewritten(tmp_path, lambda s: s["config"].update(x_dim=10**6, hidden=10**5, image_shape=[1000, 1000]))
+    with pytest.raises(checkpoint.CheckpointError, match=r"its weights do not fit a VAE with .*'x_dim': 1000000") as err:
+        checkpoint.load(path)
+    assert "encoder.0.weight: saved (256, 784), the config asks for (100000, 1000000)" in str(err.value)
+
+
+def test_loading_leaves_the_random_stream_alone(tmp_path):
+    """Rebuilding the model takes the saved weights as they are: no throw-away random initialisation."""
+    path = checkpoint.save(trained_looking(VAE()), tmp_path / "model.pt")
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    checkpoint.load(path)
+    assert torch.equal(torch.rand(3), expected)
+
+
+HALF_SAVE = """
+import sys, time, torch
+from vaelessons import checkpoint
+from vaelessons.models import VAE
+
+def half_written(obj, f):  # this process is killed while writing
+    f.write(b"PK half a checkpoint")
+    f.flush()
+    print("writing", flush=True)
+    time.sleep(600)
+
+torch.save = half_written
+checkpoint.save(VAE(x_dim=4, hidden=2), sys.argv[1])
+"""
+
+
+def test_a_save_killed_midway_leaves_a_temp_file_the_next_save_removes_but_never_a_live_one(tmp_path):
+    """Two kernels may save at once: a temp file whose writer is alive is kept; once its writer is killed it is removed."""
+    path = tmp_path / "model.pt"
+    writer = subprocess.Popen([sys.executable, "-c", HALF_SAVE, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline() == "writing\n"
+        (live,) = tmp_path.glob("*.tmp")
+        checkpoint.save(VAE(x_dim=4, hidden=2), path)  # while the other process is still writing
+        assert live.exists() and checkpoint.load(path).config == VAE(x_dim=4, hidden=2).config
+    finally:
+        writer.kill()  # kill -9: no clean-up runs in the writer
+        writer.wait()
+    assert live.exists()
+    checkpoint.save(VAE(x_dim=4, hidden=2), path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt"]
+
+
+def test_an_old_temp_file_is_removed_even_if_its_process_id_is_in_use_again(tmp_path):
+    path = tmp_path / "model.pt"
+    old = tmp_path / f"model.pt.{os.getpid()}.abc123.tmp"  # a process id the system has since given to this process
+    old.write_bytes(b"PK half a checkpoint")
+    os.utime(old, (time.time() - 2 * 86400,) * 2)
+    checkpoint.save(VAE(x_dim=4, hidden=2), path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt"]
+
+
+def test_other_files_beside_a_checkpoint_are_left_alone(tmp_path):
+    mine = [tmp_path / "notes.tmp", tmp_path / "model.pt.backup.tmp", tmp_path / "other.pt.1.abc.tmp"]
+    for p in mine:
+        p.write_text("the user's")
+        os.utime(p, (time.time() - 2 * 86400,) * 2)
+    checkpoint.save(VAE(x_dim=4, hidden=2), tmp_path / "model.pt")
+    assert all(p.read_text() == "the user's" for p in mine)

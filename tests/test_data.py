@@ -4,13 +4,13 @@ import importlib.util
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from vaelessons import data
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 MINI = resources.files("vaelessons") / "_data" / "mnist_mini"
 
 
@@ -59,16 +59,46 @@ def test_digits_splits_partition_the_sklearn_set():
     assert not any(bytes(r.numpy()) in rows for r in test.x)  # no test image is also a training image
 
 
-@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason="needs ../shared/data/mnist")
-def test_build_script_rebuilds_mnist_mini_byte_for_byte(tmp_path, capsys):
+def build_script():
     spec = importlib.util.spec_from_file_location("build_mnist_mini", ROOT / "scripts" / "build_mnist_mini.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    script.main(SHARED_MNIST, tmp_path)
-    shipped = sorted(f.name for f in MINI.iterdir() if f.name.endswith(".gz"))
-    assert sorted(p.name for p in tmp_path.iterdir()) == shipped
-    for name in shipped:
-        assert (tmp_path / name).read_bytes() == (MINI / name).read_bytes(), name
+    return script
+
+
+def test_build_script_takes_a_stratified_reproducible_subset_that_keeps_each_label_with_its_image(tmp_path, monkeypatch):
+    """On a made-up MNIST: image i is filled with the value i, so the output says which source images it took."""
+    script = build_script()
+    monkeypatch.setattr(script, "PER_CLASS", {"train": 3, "t10k": 2})
+    rng = np.random.default_rng(1)
+    sources = {}
+    for prefix, n in (("train", 60), ("t10k", 40)):
+        images = np.repeat(np.arange(n, dtype=np.uint8), 28 * 28).reshape(n, 28, 28)
+        labels = rng.permutation(np.arange(n) % 10).astype(np.uint8)
+        script.write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
+        script.write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
+        sources[prefix] = labels
+    script.main(tmp_path, tmp_path / "a")
+    script.main(tmp_path, tmp_path / "b")
+    for prefix, labels in sources.items():
+        per_class = script.PER_CLASS[prefix]
+        for kind in ("images-idx3", "labels-idx1"):
+            built = (tmp_path / "a" / f"{prefix}-{kind}-ubyte.gz").read_bytes()
+            assert built == (tmp_path / "b" / f"{prefix}-{kind}-ubyte.gz").read_bytes()  # byte for byte, run after run
+            assert built[4:8] == bytes(4)  # a zero gzip timestamp: the bytes do not depend on when it ran
+        images = data._read_idx((tmp_path / "a" / f"{prefix}-images-idx3-ubyte.gz").read_bytes())
+        taken = data._read_idx((tmp_path / "a" / f"{prefix}-labels-idx1-ubyte.gz").read_bytes())
+        which = images[:, 0, 0].astype(int)
+        assert (images == which[:, None, None]).all()  # whole source images
+        assert list(which) == sorted(set(which))  # no repeats, in source order
+        assert (taken == labels[which]).all()  # each with its own label
+        assert np.bincount(taken, minlength=10).tolist() == [per_class] * 10
+
+
+def test_mnist_mini_is_in_the_build_scripts_format():
+    for f in MINI.iterdir():
+        if f.name.endswith(".gz"):
+            assert f.read_bytes()[4:8] == bytes(4), f.name  # written by write_idx: zero timestamp
 
 
 def test_unknown_name_lists_the_valid_ones():
@@ -100,12 +130,28 @@ def test_take_out_of_range_says_what_is_allowed(n):
         data.load("digits", "test").take(n)
 
 
-def test_indexing_keeps_images_two_dimensional():
+@pytest.mark.parametrize("index", [3, np.int64(3), torch.tensor(3), np.array(3), -296, np.int32(-296)])
+def test_one_image_keeps_images_two_dimensional_whatever_integer_picks_it(index):
     images = data.load("digits", "test")
-    one = images[3]
+    one = images[index]
     assert one.x.shape == (1, 64) and one.y.tolist() == [images.y[3].item()]
-    assert len(images[:10]) == 10 and images[:10].shape == (8, 8)
-    assert "299 images of 8x8" in repr(images)
+    assert torch.equal(one.x[0], images.x[3])
+    assert len(one) == 1 and repr(one) == f"Images('digits': 1 image of 8x8, labels {images.y[3].item()}..{images.y[3].item()})"
+
+
+def test_selections_keep_their_shape_and_an_empty_one_has_a_repr():
+    images = data.load("digits", "test")
+    assert len(images[:10]) == 10 and images[:10].shape == (8, 8) and images[:10].x.shape == (10, 64)
+    assert "299 images of 8x8, labels 0..9" in repr(images)
+    assert images[images.y == 3].y.unique().tolist() == [3]
+    for empty in (images[:0], images[images.y == 11], images[torch.tensor([], dtype=torch.long)]):
+        assert empty.x.shape == (0, 64) and len(empty) == 0
+        assert repr(empty) == "Images('digits': 0 images of 8x8)"
+
+
+def test_a_float_index_is_refused():
+    with pytest.raises(TypeError):
+        data.load("digits", "test")[torch.tensor(3.0)]
 
 
 def test_a_file_that_is_not_mnist_is_refused_with_its_magic_number():

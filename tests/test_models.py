@@ -1,5 +1,6 @@
 """The seed's VAE and CVAE: sizes, shapes, the noise switch, and clear messages for wrong inputs."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -128,3 +129,47 @@ def test_cvae_labels_must_be_one_integer_per_image():
         model.loss_terms(batch(), torch.tensor([3]))
     with pytest.raises(ValueError, match=r"integer labels \(int64\), got torch.float32"):
         model.loss_terms(batch(), torch.zeros(5))
+
+
+@pytest.mark.parametrize(
+    "x, message",
+    [
+        (torch.rand(5, 28, 28), r"x must have shape \(N, 784\), got \(5, 28, 28\): flatten .* x.reshape\(len\(x\), -1\)"),
+        (torch.rand(784), r"x must have shape \(N, 784\), got \(784,\): one image .* x.reshape\(1, -1\)"),
+        (
+            (torch.rand(5, 784) * 255).to(torch.uint8),
+            r"x is torch.uint8 but the model computes in torch.float32: .*x.float\(\) / 255",
+        ),
+        (torch.rand(5, 784, dtype=torch.float64), r"x is torch.float64 but the model computes in torch.float32: .*x.float\(\)"),
+        (np.zeros((5, 784), np.float32), r"x must be a torch.Tensor \(N, 784\), got ndarray: convert with torch.as_tensor\(x\)"),
+    ],
+)
+def test_images_the_encoder_cannot_take_get_a_message_that_says_what_to_do(x, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        VAE().encode(x)
+
+
+def test_codes_of_another_dtype_get_a_message_that_says_what_to_do():
+    with pytest.raises(TypeError, match=r"z is torch.float64 but the model computes in torch.float32: convert with z.float\(\)"):
+        VAE().decode(torch.zeros(3, 2, dtype=torch.float64))  # e.g. codes made with numpy
+
+
+def test_inputs_on_another_device_than_the_model_are_named():
+    """model.to("cuda") with data left on the CPU: the message says where each is and how to move the data.
+
+    The "meta" device stands in for a GPU on this CPU-only machine: it is another device than the CPU's.
+    """
+    model = VAE().to("meta")
+    assert model.device == torch.device("meta") and VAE().device == torch.device("cpu")
+    with pytest.raises(ValueError, match=r"x is on cpu but the model is on meta: move it there with x.to\(model.device\)"):
+        model.encode(torch.rand(3, 784))
+    with pytest.raises(ValueError, match=r"z is on cpu but the model is on meta"):
+        model.decode(torch.rand(3, 2))
+    mu, logvar = model.encode(torch.rand(3, 784, device="meta"))
+    assert mu.device.type == "meta" and mu.shape == (3, 2)
+
+
+def test_labels_on_another_device_than_the_cvae_are_named():
+    model = CVAE().to("meta")
+    with pytest.raises(ValueError, match=r"y is on cpu but the model is on meta: move it there with y.to\(model.device\)"):
+        model.loss_terms(torch.rand(3, 784, device="meta"), torch.tensor([0, 1, 2]))

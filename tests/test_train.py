@@ -1,9 +1,17 @@
 """Training: fit's history and reproducibility, its behaviour on a NaN and on Ctrl-C, the recipe cache, quick mode."""
 
+import errno
 import functools
 import inspect
 import math
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -361,3 +369,276 @@ def test_a_saved_notebook_shows_where_the_progress_bar_ended_not_zero(tmp_path):
     assert len(shown) == 1, nb.cells[0].outputs  # one bar, refreshed in place
     assert "100%" in shown[0] and "8/8" in shown[0], shown[0]
     assert "application/vnd.jupyter.widget-view+json" in nb.cells[0].outputs[0]["data"]  # still a live bar in Jupyter
+
+
+def with_x(images, x, y=None):
+    """The same Images with other pixels (and labels)."""
+    return data.Images(x, images.y if y is None else y, images.shape, images.name)
+
+
+def test_other_pixels_with_the_same_sum_are_another_recipe(digits, counted_fit):
+    """Two pixels swapped: the same sum, length, name and labels, but other images, so not the other run's weights."""
+    x = digits[0].x.clone()
+    (a, b) = (x[0] != x[0, 0]).nonzero()[0].item(), 0  # two pixels of image 0 with different values
+    x[0, a], x[0, b] = x[0, b].item(), x[0, a].item()
+    swapped = with_x(digits[0], x)
+    assert float(swapped.x.sum()) == float(digits[0].x.sum()) and not torch.equal(swapped.x, digits[0].x)
+    cached(digits)
+    _, history = cached((swapped, digits[1]))
+    assert len(counted_fit) == 2 and not history.cached
+
+
+def test_the_recipe_key_is_the_same_for_equal_data_and_settings_however_they_are_given(digits):
+    model = small_vae()
+    copy = (with_x(digits[0], digits[0].x.clone()), digits[1])
+    assert train.recipe_key(model, *digits, epochs=2) == train.recipe_key(model, *copy, epochs=2)
+    assert train.recipe_key(model, *digits, lr=0.01, beta=1) == train.recipe_key(model, *digits, lr=np.float64(0.01), beta=1.0)
+
+
+KEY_OF_EDITED_CODE = """
+import importlib, sys, torch
+from pathlib import Path
+keys = []
+for folder in sys.argv[1:]:
+    sys.path.insert(0, folder)
+    for name in [n for n in sys.modules if n.startswith("vaelessons")]:
+        del sys.modules[name]
+    from vaelessons import data, train
+    from vaelessons.models import VAE
+    assert Path(train.__file__).is_relative_to(folder)
+    torch.manual_seed(0)
+    images = data.Images(torch.rand(10, 4), torch.zeros(10, dtype=torch.long), (2, 2), "tiny")
+    keys.append(train.recipe_key(VAE(x_dim=4, hidden=3), images, epochs=1))
+    sys.path.remove(folder)
+print(" ".join(keys))
+"""
+
+
+def test_a_change_to_the_code_that_trains_changes_the_recipe_key_by_itself(tmp_path):
+    """No number to bump by hand: editing train.py, models.py or losses.py makes every recipe another one."""
+    package = Path(train.__file__).parent
+    folders = []
+    for edited in (None, "train.py", "models.py", "losses.py"):
+        folder = tmp_path / (edited or "as-is")
+        shutil.copytree(package, folder / "vaelessons", ignore=shutil.ignore_patterns("__pycache__", "_data", "static"))
+        if edited:
+            with open(folder / "vaelessons" / edited, "a") as f:
+                f.write("\n# an edit that changes nothing a test would see\n")
+        folders.append(str(folder))
+    out = subprocess.run([sys.executable, "-c", KEY_OF_EDITED_CODE, *folders], capture_output=True, text=True, check=True)
+    keys = out.stdout.split()
+    assert len(keys) == 4 and len(set(keys)) == 4, out.stdout
+    assert not hasattr(train, "RECIPE")
+
+
+@pytest.mark.parametrize(
+    "breakage, failure",
+    [
+        ("read-only folder", PermissionError(errno.EACCES, "Permission denied")),
+        ("disk full", OSError(errno.ENOSPC, "No space left on device")),
+        ("cache names a file", None),
+    ],
+)
+def test_a_cache_that_cannot_be_written_still_returns_the_trained_model_with_one_warning(
+    digits, counted_fit, tmp_path, monkeypatch, breakage, failure
+):
+    if breakage == "read-only folder":  # what mkstemp raises in a folder without write permission (tests may run as root)
+        monkeypatch.setattr(train.checkpoint.tempfile, "mkstemp", lambda **kw: (_ for _ in ()).throw(failure))
+    elif breakage == "disk full":
+
+        def half_written(obj, f):
+            f.write(b"PK\x03\x04 half a checkpoint")
+            raise failure
+
+        monkeypatch.setattr(torch, "save", half_written)
+    else:
+        (tmp_path / "a-file").write_text("not a folder")
+        monkeypatch.setenv("VAELESSONS_CACHE", str(tmp_path / "a-file"))
+    before = weights(small_vae())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model, history = cached(digits)
+    assert history.epoch == [1] and not history.cached and not same_weights(weights(model), before)
+    assert len(caught) == 1, [str(w.message) for w in caught]
+    message = str(caught[0].message)
+    assert "could not save the trained model in the cache" in message and "was not cached" in message
+    assert (type(failure).__name__ if failure else "NotADirectoryError") in message
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("when", ["before reading it", "after finding it bad"])
+def test_two_processes_finding_the_same_bad_entry_both_train(digits, counted_fit, tmp_path, monkeypatch, when):
+    """Another kernel removes the bad entry first: this one must not crash on a file that is gone."""
+    cached(digits)
+    (entry,) = (tmp_path / "models").glob("*.pt")
+    entry.write_bytes(b"not a checkpoint")
+    real_load = train.checkpoint.load
+
+    def load_as_the_other_process_removes_it(path, expect=None):
+        if when == "before reading it":
+            path.unlink()
+            return real_load(path, expect)
+        try:
+            return real_load(path, expect)
+        finally:
+            path.unlink()
+
+    monkeypatch.setattr(train.checkpoint, "load", load_as_the_other_process_removes_it)
+    _, history = cached(digits)
+    assert len(counted_fit) == 2 and not history.cached
+    assert real_load(entry).config == small_vae().config  # trained again and cached
+
+
+def test_a_stale_temp_file_in_the_cache_is_removed_but_not_a_live_ones(digits, counted_fit, tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # its process id now names no process, as a kernel's killed by kill -9 during a save
+    dead = folder / f"VAE-0123456789abcdef0123.pt.{finished.pid}.k9x2_q1z.tmp"
+    live = folder / f"VAE-0123456789abcdef0123.pt.{os.getpid()}.b7y3_w0a.tmp"  # e.g. another kernel saving now
+    for p in (dead, live):
+        p.write_bytes(b"PK half a checkpoint")
+    cached(digits)
+    assert not dead.exists() and live.exists()
+
+
+def bad_images(kind, images):
+    """images made wrong in one way a student's data can be."""
+    x = images.x
+    if kind == "uint8":
+        return with_x(images, (x * 255).round().to(torch.uint8))
+    if kind == "float64":
+        return with_x(images, x.double())
+    if kind == "unflattened":
+        return with_x(images, x.reshape(len(x), *images.shape))
+    if kind == "0..255":
+        return with_x(images, x * 255)
+    if kind == "-1..1":
+        return with_x(images, 2 * x - 1)
+    if kind == "NaN pixel":
+        x = x.clone()
+        x[3, 5] = math.nan
+        return with_x(images, x)
+    if kind == "empty":
+        return images[:0]
+    if kind == "labels of another length":
+        return with_x(images, x, images.y[:-1])
+    raise AssertionError(kind)
+
+
+BAD_IMAGES = {
+    "uint8": r"images are torch.uint8 but the model computes in torch.float32: convert with x.float\(\) / 255",
+    "float64": r"images are torch.float64 but the model computes in torch.float32: convert with x.float\(\)",
+    "unflattened": r"images have shape \(\d+, 8, 8\): flatten them to \(N, 64\), e.g. x.reshape\(len\(x\), -1\)",
+    "0..255": r"pixels run from 0 to 255.*needs values in \[0, 1\]: divide by 255",
+    "-1..1": r"pixels run from -1 to 1.*needs values in \[0, 1\]: map them with \(x \+ 1\) / 2",
+    "NaN pixel": r"images hold 1 NaN or infinite pixel \(first in image 3\): drop those images or replace the values",
+    "empty": r"holds no images",
+    "labels of another length": r"has \d+ images but \d+ labels: y must have shape \(N,\), one label per image",
+}
+
+
+@pytest.mark.parametrize("kind", BAD_IMAGES)
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_data_the_model_cannot_learn_from_is_refused_up_front_saying_what_to_do(digits, kind, split):
+    """Before any training: a NaN in the test set, say, would otherwise end the first epoch and throw it away."""
+    model, start = small_vae(), None
+    start = weights(model)
+    pair = (bad_images(kind, digits[0]), digits[1]) if split == "train" else (digits[0], bad_images(kind, digits[1]))
+    with pytest.raises((TypeError, ValueError), match=f"^{split} {BAD_IMAGES[kind]}"):
+        train.fit(model, *pair, epochs=1, batch_size=50, progress=False)
+    assert same_weights(weights(model), start)
+
+
+@pytest.mark.parametrize("kind", BAD_IMAGES)
+def test_evaluate_refuses_the_same_data_with_the_same_advice(digits, kind):
+    with pytest.raises((TypeError, ValueError), match=f"^data {BAD_IMAGES[kind]}"):
+        train.evaluate(small_vae(), bad_images(kind, digits[1]))
+
+
+def test_cached_fit_checks_its_arguments_before_keying_them(digits, counted_fit):
+    with pytest.raises(TypeError, match="train must be an Images from vaelessons.data.load, got Tensor"):
+        train.cached_fit(small_vae(), digits[0].x, epochs=1, progress=False)
+    with pytest.raises(TypeError, match="^train images are torch.float64"):
+        train.cached_fit(small_vae(), bad_images("float64", digits[0]), epochs=1, progress=False)
+    with pytest.raises(ValueError, match="lr must be a number > 0"):
+        train.cached_fit(small_vae(), *digits, epochs=1, progress=False, lr=0)
+    assert counted_fit == []
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"lr": 0}, ValueError, r"lr must be a number > 0 \(e.g. lr=0.01\), got 0"),
+        ({"lr": -1e-3}, ValueError, "lr must be a number > 0"),
+        ({"lr": math.nan}, ValueError, "lr must be a number > 0 .*got nan"),
+        ({"lr": "1e-3"}, TypeError, "lr must be a number > 0 .*got '1e-3'"),
+        ({"beta": -0.5}, ValueError, r"beta must be a number >= 0 \(1 for the ELBO, 0 for no KL term\), got -0.5"),
+        ({"beta": math.inf}, ValueError, "beta must be a number >= 0 .*got inf"),
+        ({"beta": "1"}, TypeError, "beta must be a number >= 0 .*got '1'"),
+        ({"seed": 1.5}, TypeError, r"seed must be an int \(e.g. seed=0\), got 1.5"),
+        ({"seed": "0"}, TypeError, "seed must be an int .*got '0'"),
+        ({"epochs": True}, TypeError, "epochs must be a positive int, got True"),
+        ({"batch_size": 2.0}, TypeError, "batch_size must be a positive int, got 2.0"),
+    ],
+)
+def test_settings_of_the_wrong_type_or_value_are_named(digits, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        train.fit(small_vae(), *digits, progress=False, **{"epochs": 1, **kwargs})
+
+
+def test_numpy_numbers_are_good_settings(digits):
+    _, a = run(digits, epochs=1, lr=0.01, beta=1.0, seed=3)
+    _, b = run(digits, epochs=np.int64(1), lr=np.float32(0.01).item(), beta=np.float64(1.0), seed=np.int64(3))
+    assert a.step_recon == b.step_recon
+
+
+class Stop(Exception):
+    """Ends a run once the model has been handed its first batch."""
+
+
+def test_fit_hands_the_model_its_batches_on_the_models_device(digits):
+    """A student on a GPU runtime moves the model (model.to("cuda")); the data stays on the CPU, moved batch by batch.
+
+    This machine has no GPU, so the model goes to the "meta" device: a device other than the data's, where torch
+    checks shapes and devices but computes nothing. Before, fit handed it CPU batches (a device-mismatch error).
+    """
+    seen = []
+
+    def terms(m, x, y):
+        seen.append((x.device.type, y.device.type, tuple(x.shape)))
+        m.loss_terms(x, y)  # the model's own forward pass accepts them
+        raise Stop
+
+    with pytest.raises(Stop):
+        train.fit(small_vae().to("meta"), *digits, epochs=1, batch_size=50, terms=terms, progress=False)
+    assert seen == [("meta", "meta", (50, 64))]
+
+
+def test_evaluate_hands_the_model_its_batches_on_the_models_device(digits):
+    model, seen = small_vae().to("meta"), []
+    real_forward = model.forward
+
+    def forward(x, y=None):
+        seen.append((x.device.type, y.device.type, tuple(x.shape)))
+        real_forward(x, y)  # accepted on the model's device
+        raise Stop
+
+    model.forward = forward
+    with pytest.raises(Stop):
+        train.evaluate(model, digits[1], batch_size=40)
+    assert seen == [("meta", "meta", (40, 64))]
+
+
+def test_a_bad_entry_in_a_read_only_cache_is_trained_over_with_one_warning(digits, counted_fit, tmp_path, monkeypatch):
+    cached(digits)
+    (entry,) = (tmp_path / "models").glob("*.pt")
+    entry.write_bytes(b"not a checkpoint")
+    denied = PermissionError(errno.EACCES, "Permission denied")
+    monkeypatch.setattr(train.checkpoint.tempfile, "mkstemp", lambda **kw: (_ for _ in ()).throw(denied))
+    monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: (_ for _ in ()).throw(denied))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, history = cached(digits)
+    assert len(counted_fit) == 2 and history.epoch == [1] and not history.cached
+    assert [str(w.message)[:46] for w in caught] == ["could not save the trained model in the cache "]

@@ -2,7 +2,11 @@
 
 import gzip
 import hashlib
+import operator
 import os
+import secrets
+import socket
+import time
 import zlib
 from dataclasses import dataclass
 from importlib import resources
@@ -31,9 +35,14 @@ MNIST_FILES = {
 }
 PREFIX = {"train": "train", "test": "t10k"}
 
+MIRROR_DEADLINE = 300.0  # seconds a mirror gets for one whole file (9.2 MiB in 5 minutes: 32 kB/s) before the next is tried
+READ_TIMEOUT = 30.0  # seconds to wait for a connection, or for any byte of the file
+STALE_PART_AGE = 3600.0  # seconds after its last write when a .part file counts as abandoned, whoever wrote it
+CHUNK = 64 * 1024
+
 
 class DownloadError(RuntimeError):
-    """MNIST could not be fetched from any mirror."""
+    """Full MNIST could not be had: no mirror delivered a good file, or the cache folder cannot take it."""
 
 
 @dataclass(frozen=True)
@@ -49,14 +58,16 @@ class Images:
         return len(self.x)
 
     def __getitem__(self, index):
-        """A subset (slice, index tensor or list) as a new Images."""
-        if isinstance(index, int):
-            index = [index]
+        """A subset as a new Images, x (n, D): one image (an int, numpy or tensor integer), a slice, an index list or mask."""
+        if not isinstance(index, slice) and np.ndim(index) == 0:
+            index = [operator.index(index)]  # keeps the image axis: x (1, D), never a lone (D,) row
         return Images(self.x[index], self.y[index], self.shape, self.name)
 
     def __repr__(self):
         h, w = self.shape
-        return f"Images({self.name!r}: {len(self)} images of {h}x{w}, labels {self.y.min()}..{self.y.max()})"
+        n = len(self)
+        labels = f", labels {self.y.min()}..{self.y.max()}" if n else ""
+        return f"Images({self.name!r}: {n} image{'' if n == 1 else 's'} of {h}x{w}{labels})"
 
     @property
     def dim(self) -> int:
@@ -95,7 +106,8 @@ _unreachable = set()  # (cache folder, mirrors) where full MNIST could not be ha
 def default_dataset() -> str:
     """The data set the lessons train on: "mnist-mini" in quick mode, else "mnist".
 
-    Offline with no MNIST in the cache, the lessons still run: it says so and answers "mnist-mini".
+    When full MNIST cannot be had (offline with no MNIST in the cache, an unusable cache folder), the lessons still
+    run: it says so once, with the reason, and answers "mnist-mini".
     """
     if is_quick():
         return "mnist-mini"
@@ -105,10 +117,11 @@ def default_dataset() -> str:
             for fname in MNIST_FILES:
                 fetch_mnist(fname)
             return "mnist"
-        except DownloadError:
+        except Exception as err:  # noqa: BLE001 - whatever keeps full MNIST away (offline, an unusable cache), the lessons go on
             _unreachable.add(where)
+            reason = str(err).splitlines()[0] if isinstance(err, DownloadError) else f"{type(err).__name__}: {err}"
             print(
-                "Full MNIST is not in the cache and cannot be downloaded now (offline?), so the lessons use the "
+                f"Full MNIST is not in the cache and cannot be had now ({reason.rstrip('.')}), so the lessons use the "
                 "shipped 'mnist-mini' (7,000 real MNIST digits) instead. See the README's 'Offline' section."
             )
     return "mnist-mini"
@@ -162,35 +175,105 @@ def mirrors() -> list:
 
 
 def fetch_mnist(fname: str, folder: Path = None, progressbar: bool = True) -> Path:
-    """Path to a verified MNIST file in the cache, downloading it first if needed."""
-    import pooch
-
+    """Path to a verified MNIST file in the cache, downloading it first if needed (one labelled progress bar)."""
     gz_md5, raw_md5 = MNIST_FILES[fname]
     folder = Path(folder or cache_dir() / "mnist")
     target = folder / fname
-    if target.exists():
-        if _is_valid(target, gz_md5, raw_md5):
-            return target
-        target.unlink(missing_ok=True)  # corrupt or truncated: never used, fetched again below
-    folder.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(f"{fname}.{os.getpid()}.part")  # one per process: two kernels may download at once
+    if folder.is_dir():
+        _remove_stale_parts(folder)
+    if _is_valid(target, gz_md5, raw_md5):
+        return target
+    # unique per call, named by process and host: two kernels may download at once, and a dead one's file is known
+    part = folder / f"{fname}.{secrets.token_hex(4)}.{os.getpid()}@{socket.gethostname()}.part"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        part.touch(exist_ok=False)  # the usual permissions (the umask's), so a shared cache stays readable
+    except OSError as err:
+        raise DownloadError(
+            f"could not download MNIST file {fname}: the cache folder {folder} cannot take it "
+            f"({type(err).__name__}: {err}).\n  Set {CACHE_ENV} to a folder you can write to, "
+            f"or use load('mnist-mini', ...), the real MNIST subset shipped with vaelessons."
+        ) from err
     errors = []
-    for base in mirrors():
-        try:
-            pooch.HTTPDownloader(progressbar=progressbar, timeout=30)(base + fname, str(part), None)
-            if _is_valid(part, gz_md5, raw_md5):
-                os.replace(part, target)
-                return target
-            errors.append(f"{base}: the file's checksum is wrong (corrupt or truncated download)")
-        except Exception as err:  # noqa: BLE001 - any failure means: try the next mirror
-            errors.append(f"{base}: {type(err).__name__}: {err}")
-        finally:
-            part.unlink(missing_ok=True)
+    try:
+        # a bad file in the cache is never used; it is replaced atomically, never unlinked while another process may fetch it
+        bases = sorted(mirrors(), key=lambda url: url in _failed_mirrors)  # a mirror that failed this session goes last
+        for base, after in zip(bases, [*bases[1:], None], strict=True):
+            try:
+                _download(base + fname, part, progressbar)
+                if _is_valid(part, gz_md5, raw_md5):
+                    os.replace(part, target)
+                    _failed_mirrors.discard(base)
+                    return target
+                errors.append(f"{base}: the file's checksum is wrong (corrupt or truncated download)")
+            except Exception as err:  # noqa: BLE001 - any failure means: try the next mirror
+                errors.append(f"{base}: {type(err).__name__}: {err}")
+            _failed_mirrors.add(base)
+            if after:
+                print(f"{fname} from {errors[-1]}; trying the next mirror, {after}")
+    finally:
+        part.unlink(missing_ok=True)
+    if target.exists() and not _is_valid(target, gz_md5, raw_md5):  # still bad: no other process replaced it meanwhile
+        target.unlink(missing_ok=True)
     tried = "\n  ".join(errors)
     raise DownloadError(
-        f"could not download MNIST file {fname} into {folder}.\n  {tried}\n"
+        f"could not download MNIST file {fname} into {folder}.\nEach mirror was tried in turn:\n  {tried}\n"
         f"If you are offline, use load('mnist-mini', ...): a real MNIST subset shipped with vaelessons "
         f"(or run in quick mode, VAELESSONS_QUICK=1). If you have the four MNIST .gz files, put them in "
         f"a folder named 'mnist' inside a folder of your choice and set {CACHE_ENV} to that folder; "
         f"a local mirror can be named in {MIRRORS_ENV}."
     )
+
+
+_failed_mirrors = set()  # base URLs that failed in this session: tried after the others for the next file
+
+
+def _download(url: str, part: Path, progressbar: bool):
+    """Stream url into part with a progress bar; give up once the whole file takes longer than MIRROR_DEADLINE."""
+    import requests
+    from tqdm.auto import tqdm
+
+    fname = url.rsplit("/", 1)[-1]
+    start = time.monotonic()
+    timeout = min(READ_TIMEOUT, MIRROR_DEADLINE)  # a read that waits longer would overshoot the deadline
+    with requests.get(url, stream=True, timeout=timeout) as response:
+        response.raise_for_status()
+        total = int(response.headers.get("Content-Length", 0)) or None
+        bar = tqdm(total=total, desc=fname, unit="B", unit_scale=True, unit_divisor=1024, disable=not progressbar)
+        with bar, open(part, "wb") as out:
+            # read1 returns whatever has arrived, so a mirror sending one byte at a time cannot stall past the check
+            while chunk := response.raw.read1(CHUNK, decode_content=False):
+                out.write(chunk)
+                bar.update(len(chunk))
+                if time.monotonic() - start > MIRROR_DEADLINE:
+                    raise TimeoutError(
+                        f"the whole file did not arrive within the deadline of {MIRROR_DEADLINE:g} s "
+                        f"(vaelessons.data.MIRROR_DEADLINE), only {out.tell()} bytes, so this mirror was given up"
+                    )
+
+
+def _remove_stale_parts(folder: Path):
+    """Delete the .part files of downloads that died (kill -9, a crash): their process is gone, or they went stale."""
+    host = socket.gethostname()
+    for part in folder.glob("*.part"):
+        owner, _, part_host = part.name.removesuffix(".part").rpartition("@")
+        pid = owner.rpartition(".")[2]
+        try:
+            dead = part_host == host and pid.isdigit() and not _is_running(int(pid))
+            if dead or time.time() - part.stat().st_mtime > STALE_PART_AGE:
+                part.unlink(missing_ok=True)
+        except OSError:  # removed by another process meanwhile, or a read-only folder: nothing to do
+            pass
+
+
+def _is_running(pid: int) -> bool:
+    """True if a process with this id runs on this machine (always True where that cannot be checked cheaply)."""
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows: there the age rule alone decides
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -6,6 +6,14 @@ from torch import nn
 from .losses import kl_normal, kl_to_class_mean, reconstruction
 
 
+def convert_hint(dtype: torch.dtype, to: torch.dtype, name: str = "x") -> str:
+    """How to convert a tensor called name from dtype to the model's dtype `to` (integer pixels are 0..255)."""
+    cast = {torch.float32: f"{name}.float()", torch.float64: f"{name}.double()"}.get(to, f"{name}.to({to})")
+    if dtype.is_floating_point or dtype.is_complex or name != "x":
+        return f"convert with {cast}"
+    return f"convert with {cast} / 255 (integer pixels 0..255 to values in [0, 1])"
+
+
 class VAE(nn.Module):
     """MLP VAE: x_dim -> hidden ReLU -> (mu, logvar) of size z_dim -> hidden ReLU -> x_dim logits."""
 
@@ -65,10 +73,32 @@ class VAE(nn.Module):
         logits, mu, logvar = self(x, y)
         return reconstruction(logits, x), self.kl(mu, logvar, y)
 
-    @staticmethod
-    def _check(t: torch.Tensor, dim: int, name: str):
+    @property
+    def device(self) -> torch.device:
+        """Where the weights are (cpu, cuda, ...): move inputs there with x.to(model.device)."""
+        return self.mu.weight.device
+
+    def _check(self, t: torch.Tensor, dim: int, name: str):
+        """Say what to do with an input (N, dim) of the wrong shape, dtype or device before torch fails on it."""
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(
+                f"{name} must be a torch.Tensor (N, {dim}), got {type(t).__name__}: convert with torch.as_tensor({name})"
+            )
         if t.ndim != 2 or t.shape[1] != dim:
-            raise ValueError(f"{name} must have shape (N, {dim}), got {tuple(t.shape)}")
+            hint = ""
+            if t.ndim > 2 and t[0].numel() == dim:
+                hint = f": flatten each image to {dim} values, (N, {dim}), e.g. {name}.reshape(len({name}), -1)"
+            elif t.ndim == 1 and len(t) == dim:
+                hint = f": one image of {dim} values? make it a batch of one with {name}.reshape(1, -1)"
+            raise ValueError(f"{name} must have shape (N, {dim}), got {tuple(t.shape)}{hint}")
+        weight = self.mu.weight
+        if t.dtype != weight.dtype:
+            hint = convert_hint(t.dtype, weight.dtype, name)
+            raise TypeError(f"{name} is {t.dtype} but the model computes in {weight.dtype}: {hint}")
+        if t.device != weight.device:
+            raise ValueError(
+                f"{name} is on {t.device} but the model is on {weight.device}: move it there with {name}.to(model.device)"
+            )
 
 
 class CVAE(VAE):
@@ -90,6 +120,8 @@ class CVAE(VAE):
             raise ValueError("a CVAE needs the labels y: call model(x, y) / loss_terms(x, y)")
         if not isinstance(y, torch.Tensor) or y.dtype not in (torch.int64, torch.int32):
             raise ValueError(f"a CVAE needs integer labels (int64), got {getattr(y, 'dtype', type(y).__name__)}")
+        if y.device != self.device:
+            raise ValueError(f"y is on {y.device} but the model is on {self.device}: move it there with y.to(model.device)")
         if y.min() < 0 or y.max() >= self.n_classes:
             raise ValueError(f"labels must lie in 0..{self.n_classes - 1}, got {int(y.min())}..{int(y.max())}")
         return self.class_means(y)

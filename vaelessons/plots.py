@@ -7,6 +7,7 @@ into the `ax` it is given.
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib import patheffects
 from scipy.stats import norm
 
 DIGIT_COLOURS = "tab10"
@@ -103,5 +104,77 @@ def loss_curves(history, title: str = "Reconstruction and KL over training", ax=
         ax.set_ylabel("nats per image")
         ax.set_title(label)
         ax.legend()
+    fig.suptitle(title)
+    return fig
+
+
+def label_images(ax, labels, ncols: int, shape=(28, 28), colour: str = "tab:blue"):
+    """Write labels (N,), one per image, in the top-left corner of each image of an image_grid drawn on ax with ncols columns."""
+    h, w = shape
+    for k, label in enumerate(labels):
+        row, col = divmod(k, ncols)
+        ax.text(col * (w + 1) + 1, row * (h + 1) + 5, str(label), color=colour, fontsize=11, weight="bold")
+
+
+def mark_points(ax, points, labels, colour: str = "tab:red"):
+    """Mark points (N, 2) on ax with a small ring each and its label (N,) just above and to the right, outlined in white."""
+    points = torch.as_tensor(points).detach().reshape(-1, 2).tolist()
+    if len(labels) != len(points):
+        raise ValueError(f"mark_points got {len(points)} points and {len(labels)} labels: give one label per point")
+    ax.scatter(*zip(*points, strict=True), s=30, facecolors="none", edgecolors=colour, linewidths=1.8, zorder=3)
+    outline = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    for point, label in zip(points, labels, strict=True):
+        style = dict(color=colour, fontsize=11, weight="bold", path_effects=outline)
+        ax.annotate(str(label), point, xytext=(3, 3), textcoords="offset points", **style)
+
+
+def arrow(ax, label: str):
+    """Draw a grey arrow from left to right across the otherwise empty axes ax, with label above it."""
+    ax.annotate("", xy=(1, 0.5), xytext=(0, 0.5), arrowprops=dict(arrowstyle="-|>", lw=2.5, color="grey", mutation_scale=25))
+    ax.text(0.5, 0.56, label, ha="center", fontsize=12)
+    ax.axis("off")
+
+
+def _panel_grid(n: int, ncols: int, width: float, height: float, extra_width: float = 0.0):
+    """A figure with n panels of width x height inches, ncols to a row, unused places switched off -> (fig, axes 2-D)."""
+    nrows = -(-n // ncols)
+    size = (width * ncols + extra_width, height * nrows + 0.4)
+    fig, axes = plt.subplots(nrows, ncols, figsize=size, layout="constrained", squeeze=False)
+    plt.close(fig)  # shown by being returned, not again by the inline backend
+    for ax in axes.flat[n:]:
+        ax.set_axis_off()
+    return fig, axes
+
+
+def code_panels(codes: dict, labels, ncols: int = 3, limit: float = 4.0, circle: float = 2.0, title: str = ""):
+    """Scatter each {panel title: codes z (N, 2)} coloured by digit labels (N,), in one shared window, one colour bar.
+
+    Every panel shows the square [-limit, limit]^2, a dashed circle of radius `circle` (N(0, I) keeps 86% of its
+    draws within radius 2) and, in its title, the share of its codes outside the window.
+    """
+    labels = torch.as_tensor(labels)
+    for name, z in codes.items():
+        if tuple(z.shape) != (len(labels), 2):
+            raise ValueError(f"codes[{name!r}] has shape {tuple(z.shape)}; expected ({len(labels)}, 2), one 2-D code per label")
+    fig, axes = _panel_grid(len(codes), ncols, width=3.3, height=3.4, extra_width=0.9)
+    for ax, (name, z) in zip(axes.flat, codes.items(), strict=False):
+        z = torch.as_tensor(z).detach()
+        outside = (z.abs() > limit).any(dim=1).float().mean().item()
+        points = ax.scatter(z[:, 0], z[:, 1], c=labels, cmap=DIGIT_COLOURS, vmin=-0.5, vmax=9.5, s=2, alpha=0.5)
+        ax.add_patch(plt.Circle((0, 0), circle, fill=False, color="k", ls="--", lw=1))
+        ax.set(xlim=(-limit, limit), ylim=(-limit, limit), xlabel="$z_1$", ylabel="$z_2$", aspect="equal")
+        ax.set_title(f"{name}\noutside the window: {outside:.0%}", fontsize=10)
+    fig.colorbar(points, ax=axes, ticks=range(10), shrink=0.6, label="digit")
+    fig.suptitle(title)
+    return fig
+
+
+def image_panels(images: dict, shape=(28, 28), ncols: int = 3, per_row: int = 5, title: str = ""):
+    """One image_grid per {panel title: images (M, H*W)}, ncols panels to a row, per_row images to a panel's row."""
+    rows_each = max(-(-len(v) // per_row) for v in images.values())
+    fig, axes = _panel_grid(len(images), ncols, width=3.0, height=0.56 * rows_each + 0.5)
+    for ax, (name, batch) in zip(axes.flat, images.items(), strict=False):
+        image_grid(batch, shape=shape, ncols=per_row, title=name, ax=ax)
+        ax.title.set_fontsize(10)
     fig.suptitle(title)
     return fig

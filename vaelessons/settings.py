@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-import pooch
+import platformdirs
 
 QUICK_ENV = "VAELESSONS_QUICK"
 CACHE_ENV = "VAELESSONS_CACHE"
@@ -21,5 +21,5 @@ def by_mode(full, quick):
 
 def cache_dir() -> Path:
     """The folder for downloads and trained models: $VAELESSONS_CACHE or the user cache."""
-    folder = os.environ.get(CACHE_ENV) or pooch.os_cache("vaelessons")
+    folder = os.environ.get(CACHE_ENV) or platformdirs.user_cache_dir("vaelessons")
     return Path(folder).expanduser()

@@ -1,19 +1,25 @@
 """Training: `fit` over in-memory batches with a live progress bar, `evaluate`, and a recipe cache."""
 
+import contextlib
 import copy
 import functools
 import hashlib
 import inspect
 import math
+import numbers
+import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 
-from . import checkpoint
+from . import checkpoint, losses, models
 from .losses import reconstruction
+from .models import convert_hint
 from .progress import ProgressBar
-from .settings import cache_dir
+from .settings import CACHE_ENV, cache_dir
 
 
 class TrainingDiverged(RuntimeError):
@@ -61,14 +67,17 @@ class History:
 
 @torch.no_grad()
 def evaluate(model, data, batch_size: int = 1000, seed: int = 0) -> dict:
-    """Mean recon, KL, -ELBO (nats per image, one z sample) and mean posterior sigma of a model on data."""
-    was_training = model.training
+    """Mean recon, KL, -ELBO (nats per image, one z sample) and mean posterior sigma of a model on data (x (N, D), y (N,))."""
+    _check_images(model, data, "data")
+    _check_int("batch_size", batch_size)
+    _check_int("seed", seed, positive=False)
+    was_training, device = model.training, _device(model)
     model.eval()
     totals = {"recon": 0.0, "kl": 0.0, "sigma": 0.0}
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         for i in range(0, len(data), batch_size):
-            x, y = data.x[i : i + batch_size], data.y[i : i + batch_size]
+            x, y = data.x[i : i + batch_size].to(device), data.y[i : i + batch_size].to(device)  # batch by batch
             logits, mu, logvar = model(x, y)  # one pass: the terms and sigma come from the same encoding
             recon, kl = reconstruction(logits, x), model.kl(mu, logvar, y)
             totals["recon"] += recon.sum().item()
@@ -84,7 +93,6 @@ EPOCHS = 12  # the default recipe's length: see benchmarks/README.md for the evi
 LR = 1e-2  # the default recipe's peak learning rate (Adam)
 SCHEDULES = ("warmup-cosine", "constant")
 WARMUP = 100  # batches (at most a tenth of the run) of linear warmup: full-rate first steps can switch latent dimensions off
-RECIPE = "fused-adam-warmup-cosine/4"  # names the training code's behaviour in cached_fit's key: change it when fit changes
 
 
 def lr_factor(schedule: str, step: int, steps: int) -> float:
@@ -112,6 +120,7 @@ def fit(
 ) -> History:
     """Train model on Images `train` (x (N, D), y (N,)), minimising mean(recon + beta * KL); returns a History.
 
+    The model trains where its weights are (model.to("cuda") first for a GPU); the batches are moved there one by one.
     The default recipe is Adam whose learning rate follows a half cosine from lr down to 0 over the run's batches,
     after a linear ramp from 0 over the first WARMUP batches (or tenth of the run, if shorter); schedule="constant"
     keeps lr throughout.
@@ -120,7 +129,8 @@ def fit(
     Ctrl-C stops cleanly, keeping the weights and the history so far; a NaN or inf loss
     restores the weights of the last completed epoch and raises TrainingDiverged.
     """
-    _check_fit_args(model, train, test, epochs, batch_size, schedule)
+    _check_fit_args(model, train, test, epochs=epochs, batch_size=batch_size, lr=lr, schedule=schedule, beta=beta, seed=seed)
+    lr, beta, seed, device = float(lr), float(beta), int(seed), _device(model)
     torch.manual_seed(seed)
     shuffler = torch.Generator().manual_seed(seed)
     opt = optimizer(model.parameters()) if optimizer else torch.optim.Adam(model.parameters(), lr=lr, fused=True)
@@ -138,10 +148,10 @@ def fit(
     try:
         for epoch in range(1, epochs + 1):
             bar.set_description(f"epoch {epoch}/{epochs}")
-            order = torch.randperm(n, generator=shuffler)
+            order = torch.randperm(n, generator=shuffler).to(train.x.device)
             sum_recon = sum_kl = 0.0
             for i, idx in enumerate(order.split(batch_size), start=1):
-                x, y = train.x.index_select(0, idx), train.y.index_select(0, idx)  # = x[idx], y[idx], faster
+                x, y = train.x.index_select(0, idx).to(device), train.y.index_select(0, idx).to(device)  # x[idx], faster
                 recon, kl = terms(model, x, y)
                 recon, kl = recon.mean(), kl.mean()
                 loss = recon + beta * kl
@@ -214,39 +224,123 @@ def _diverged(model, good, history, value, where, epoch):
     )
 
 
-def _check_fit_args(model, train, test, epochs, batch_size, schedule):
-    for name, data in (("train", train), ("test", test)):
-        if data is None and name == "test":
-            continue
-        if not hasattr(data, "x") or not hasattr(data, "y"):
-            raise TypeError(f"{name} must be an Images from vaelessons.data.load, got {type(data).__name__}")
-        if data.x.ndim != 2 or data.x.shape[1] != model.x_dim:
-            raise ValueError(
-                f"{name} images have shape {tuple(data.x.shape)} but the model expects (N, {model.x_dim}): "
-                f"build the model with x_dim={data.x.shape[-1]} for this data set"
-            )
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+def _check_fit_args(model, train, test, *, epochs, batch_size, lr, schedule, beta, seed, **_):
+    """Refuse, saying what to do, settings and data fit cannot train with, before any training."""
+    _check_int("epochs", epochs)
+    _check_int("batch_size", batch_size)
+    _check_int("seed", seed, positive=False)
+    _check_real("lr", lr, "a number > 0 (e.g. lr=0.01)", lambda v: v > 0)
+    _check_real("beta", beta, "a number >= 0 (1 for the ELBO, 0 for no KL term)", lambda v: v >= 0)
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}: choose one of {', '.join(map(repr, SCHEDULES))}")
+    _check_images(model, train, "train")
+    if test is not None:
+        _check_images(model, test, "test")  # a NaN here would otherwise end the first epoch and throw it away
+
+
+def _check_int(name, value, positive=True):
+    what = "a positive int" if positive else f"an int (e.g. {name}=0)"
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be {what}, got {value!r}")
+    if positive and value < 1:
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+
+
+def _check_real(name, value, what, ok):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be {what}, got {value!r}")
+    if not (math.isfinite(value) and ok(value)):
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+
+
+def _device(model) -> torch.device:
+    return next(model.parameters()).device
+
+
+def _check_images(model, data, name: str):
+    """Refuse, saying what to do, data a model cannot learn from: x must be (N, model.x_dim) in [0, 1], y (N,)."""
+    if not isinstance(getattr(data, "x", None), torch.Tensor) or not isinstance(getattr(data, "y", None), torch.Tensor):
+        raise TypeError(f"{name} must be an Images from vaelessons.data.load, got {type(data).__name__}")
+    x, y, dtype = data.x, data.y, next(model.parameters()).dtype
+    if len(x) == 0:
+        raise ValueError(f"{name} holds no images: give it at least one (e.g. data.take(100) of a data set)")
+    if x.ndim != 2 and x[0].numel() == model.x_dim:
+        raise ValueError(
+            f"{name} images have shape {tuple(x.shape)}: flatten them to (N, {model.x_dim}), e.g. x.reshape(len(x), -1)"
+        )
+    if x.ndim != 2 or x.shape[1] != model.x_dim:
+        raise ValueError(
+            f"{name} images have shape {tuple(x.shape)} but the model expects (N, {model.x_dim}): "
+            f"build the model with x_dim={x[0].numel()} for this data set"
+        )
+    if tuple(y.shape) != (len(x),):
+        raise ValueError(f"{name} has {len(x)} images but {y.numel()} labels: y must have shape (N,), one label per image")
+    if x.dtype != dtype:
+        raise TypeError(f"{name} images are {x.dtype} but the model computes in {dtype}: {convert_hint(x.dtype, dtype)}")
+    low, high = (v.item() for v in torch.aminmax(x))  # one pass over the pixels; NaN if any pixel is NaN
+    if not (math.isfinite(low) and math.isfinite(high)):
+        bad = ~torch.isfinite(x).all(dim=1)
+        count = int((~torch.isfinite(x[bad])).sum())
+        raise ValueError(
+            f"{name} images hold {count} NaN or infinite pixel{'s' * (count > 1)} (first in image {int(bad.nonzero()[0])}): "
+            "drop those images or replace the values (e.g. torch.nan_to_num(x)); the loss would be NaN"
+        )
+    if low < 0 or high > 1:
+        if low >= 0:
+            fix = "divide by 255" if high <= 255 else "divide by the largest value"
+        else:
+            fix = "map them with (x + 1) / 2" if low >= -1 and high <= 1 else "rescale them: (x - x.min()) / (x.max() - x.min())"
+        raise ValueError(
+            f"{name} pixels run from {low:g} to {high:g}, but the Bernoulli likelihood (binary cross-entropy) "
+            f"needs values in [0, 1]: {fix}"
+        )
+
+
+def _fingerprint(*modules) -> str:
+    """A hash of torch's version and of the source files of modules, as they are when this is called."""
+    h = hashlib.sha256(torch.__version__.encode())
+    for module in modules:
+        h.update(hashlib.sha256(Path(module.__file__).read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
+FIT_SIGNATURE = inspect.signature(fit)
+# The code that decides a trained model's weights, read once, as imported, with torch's version: part of every recipe,
+# so any change to it trains again instead of serving weights the old code trained (no version number to bump by hand).
+CODE = _fingerprint(losses, models, sys.modules[__name__])
+
+
+def _fit_settings(model, train, test, fit_kwargs) -> dict:
+    """fit's keyword arguments, defaults filled in (an unknown name is a TypeError, as from fit)."""
+    bound = FIT_SIGNATURE.bind(model, train, test, **fit_kwargs)
+    bound.apply_defaults()
+    return {k: v for k, v in bound.arguments.items() if k not in ("model", "train", "test")}
+
+
+def _hash_images(h, data):
+    """Feed h the full contents of data: x's and y's dtypes, shapes and bytes (about 0.2 s for full MNIST here)."""
+    for t in (data.x, data.y):
+        t = t.detach().cpu().contiguous()
+        h.update(repr((t.dtype, tuple(t.shape))).encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy())
 
 
 def recipe_key(model, train, test=None, **fit_kwargs) -> str:
     """A hash of everything that decides a training run's result: model, initial weights, data, fit settings and code."""
-    settings = {name: p.default for name, p in inspect.signature(fit).parameters.items() if p.kind == p.KEYWORD_ONLY}
-    settings.update(fit_kwargs)
+    settings = _fit_settings(model, train, test, fit_kwargs)
     settings.pop("progress")  # the bar does not change the result
+    for name, value in settings.items():  # beta=1 and beta=1.0, lr=np.float64(0.01) and lr=0.01: the same run
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            settings[name] = type(FIT_SIGNATURE.parameters[name].default)(value)
     settings = {name: _stable(value) for name, value in settings.items()}
     h = hashlib.sha256()
     noise = getattr(model, "noise", True)  # a plain autoencoder (noise off) is another recipe
-    h.update(repr((RECIPE, type(model).__name__, model.config, noise, sorted(settings.items()))).encode())
+    h.update(repr((CODE, type(model).__name__, model.config, noise, sorted(settings.items()))).encode())
     for tensor in model.state_dict().values():
         h.update(tensor.detach().cpu().numpy().tobytes())
     for data in (train, test):
         if data is not None:
-            h.update(repr((data.name, len(data), float(data.x.sum()), data.y.numpy().tobytes())).encode())
+            _hash_images(h, data)
     return h.hexdigest()[:20]
 
 
@@ -274,21 +368,36 @@ def _stable(value):
 
 
 def cached_fit(model, train, test=None, **fit_kwargs) -> History:
-    """`fit`, unless the same recipe was trained before: then load its weights and history from the cache."""
+    """`fit`, unless the same recipe was trained before: then load its weights and history from the cache.
+
+    A cache that cannot be written (read-only, full, not a folder) costs only a warning: the trained model is returned.
+    """
     for name in ("optimizer", "terms"):
         if fit_kwargs.get(name) is not None and _stable(fit_kwargs[name]) is None:
             raise ValueError(
                 f"cached_fit can key only the package's own {name} functions (vaelessons.*, or functools.partial of one "
                 f"with plain arguments), not {fit_kwargs[name]!r}: call fit directly"
             )
-    path = cache_dir() / "models" / f"{type(model).__name__}-{recipe_key(model, train, test, **fit_kwargs)}.pt"
+    _check_fit_args(model, train, test, **_fit_settings(model, train, test, fit_kwargs))
+    folder = cache_dir() / "models"
+    path = folder / f"{type(model).__name__}-{recipe_key(model, train, test, **fit_kwargs)}.pt"
+    checkpoint.remove_stale_temps(folder)  # left by a save killed midway, in this kernel or another
     if path.exists():
         try:
             model.load_state_dict(checkpoint.load(path, expect=model).state_dict())
             return History(**{**checkpoint.load_history(path), "cached": True})
-        except (checkpoint.CheckpointError, TypeError):
-            path.unlink()  # a bad cache entry is never used: train again below
+        except (checkpoint.CheckpointError, TypeError, FileNotFoundError):  # bad, or removed by another process meanwhile
+            with contextlib.suppress(OSError):  # gone already, or a read-only cache: the entry is not used either way
+                path.unlink()  # a bad cache entry is never used: train again below
     history = fit(model, train, test, **fit_kwargs)
     if not history.interrupted:
-        checkpoint.save(model, path, history.as_dict())
+        try:
+            checkpoint.save(model, path, history)
+        except OSError as err:
+            warnings.warn(
+                f"could not save the trained model in the cache ({type(err).__name__}: {err}), so it was not cached "
+                "and will be trained again next time. To cache models, free disk space or set "
+                f"{CACHE_ENV} to a folder you can write to.",
+                stacklevel=2,
+            )
     return history

@@ -4,6 +4,7 @@ Everything lives in one temporary folder (notebooks, models, Jupyter's config/da
 the server listens on 127.0.0.1 with a random token; it and its kernels are stopped at the end.
 """
 
+import datetime
 import json
 import os
 import secrets
@@ -20,6 +21,7 @@ from pathlib import Path
 import nbformat
 
 CHROMIUM_ENV = "VAELESSONS_CHROMIUM"
+LOGS_ENV = "VAELESSONS_BROWSER_LOGS"  # a folder: keep each server's --debug log, each page's console and the harness's steps
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--no-first-run", "--disable-gpu", "--hide-scrollbars"]
 VIEWPORT = {"width": 1400, "height": 1000}
 
@@ -61,10 +63,10 @@ class JupyterServer:
         self.env.update({name: str(home / sub) for name, sub in dirs.items()})
         for sub in dirs.values():
             (home / sub).mkdir(parents=True, exist_ok=True)
-        # the debugger extension logs errors when a kernel is replaced (after a "Select Kernel" dialog): not needed here
+        # window.jupyterapp, as JupyterLab's own Galata tests have it: the harness reads the notebook's kernel from it
         page_config = home / "config/labconfig/page_config.json"
         page_config.parent.mkdir(parents=True, exist_ok=True)
-        page_config.write_text('{"disabledExtensions": {"@jupyterlab/debugger-extension": true}}')
+        page_config.write_text('{"exposeAppInBrowser": true}')
         if app == "lab":  # no news pop-up over the widgets
             no_news = home / "config/lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
             no_news.parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +75,8 @@ class JupyterServer:
         cmd = [sys.executable, "-m", "jupyter", app, "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={self.port}"]
         cmd += [f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}", "--ServerApp.port_retries=0"]
         cmd += [f"--{app_class}.news_url=None", f"--{app_class}.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        if logs_folder():
+            cmd += ["--debug"]
         self.log = open(home / "server.log", "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_ready()
@@ -90,8 +94,11 @@ class JupyterServer:
         self.stop()
         raise RuntimeError(f"jupyter {self.app} did not answer within {timeout} s:\n{self.log_text()}")
 
-    def api(self, method: str, path: str):
-        request = urllib.request.Request(f"{self.base}{path}?token={self.token}", method=method)
+    def api(self, method: str, path: str, body: dict = None):
+        """Call the server's REST API; the JSON answer (None if empty)."""
+        data = None if body is None else json.dumps(body).encode()
+        headers = {} if body is None else {"Content-Type": "application/json"}
+        request = urllib.request.Request(f"{self.base}{path}?token={self.token}", data=data, headers=headers, method=method)
         with urllib.request.urlopen(request, timeout=30) as response:
             answer = response.read()
         return json.loads(answer) if answer else None
@@ -132,6 +139,8 @@ class JupyterServer:
             except ProcessLookupError:
                 pass
         self.log.close()
+        if logs_folder():
+            shutil.copy(self.log.name, logs_folder() / f"server-{self.app}-{self.port}.log")
 
     def kernel_pids(self) -> list:
         """PIDs of live processes started with a connection file from this server's runtime folder."""
@@ -161,11 +170,52 @@ class Browser:
         page = self.browser.new_page(viewport=VIEWPORT)
         page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text} ({m.location.get('url')})"))
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        if logs_folder():
+            record_page(page, logs_folder() / f"console-{time.strftime('%H%M%S')}-{id(page)}.log")
         return page
 
     def close(self):
         self.browser.close()
         self._playwright.stop()
+
+
+def logs_folder():
+    """The folder named by $VAELESSONS_BROWSER_LOGS (created), or None when it is not set."""
+    folder = os.environ.get(LOGS_ENV)
+    if not folder:
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder)
+
+
+def _now() -> str:
+    return datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
+
+
+def trace(message: str):
+    """A timestamped line in the logs folder's trace.log (nothing when $VAELESSONS_BROWSER_LOGS is not set)."""
+    if logs_folder():
+        with open(logs_folder() / "trace.log", "a") as f:
+            f.write(f"{_now()} {message}\n")
+
+
+def record_page(page, path: Path):
+    """Log the page's console, errors, websockets, REST calls that change state, and failed answers, timestamped."""
+    out = open(path, "a", buffering=1)  # noqa: SIM115 - open as long as the page
+
+    def write(line):
+        out.write(f"{_now()} {line}\n")
+
+    def changes(request):  # session and kernel starts, renames and shutdowns
+        if "/api/" in request.url and request.method not in ("GET", "PUT"):
+            write(f"{request.method} {request.url} {request.post_data}")
+
+    page.on("console", lambda m: write(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: write(f"page error: {e}"))
+    page.on("websocket", lambda ws: write(f"websocket {ws.url}") or ws.on("close", lambda w: write(f"websocket closed {w.url}")))
+    page.on("request", changes)
+    page.on("response", lambda r: r.status >= 400 and write(f"HTTP {r.status} {r.request.method} {r.url}"))
+    page.on("close", lambda _: out.close())
 
 
 def write_notebook(path: Path, cells: list):
@@ -176,67 +226,83 @@ def write_notebook(path: Path, cells: list):
     nbformat.write(nb, path)
 
 
-def dismiss_dialogs(page):
-    """Answer a JupyterLab dialog over the menus, saying on stderr what it was.
-
-    "Select Kernel" gets the preferred Python 3 kernel, as a person would answer it: on a loaded machine
-    JupyterLab sometimes asks although the notebook names its kernel (about one run in five here).
-    Any other dialog is closed.
-    """
-    for dialog in page.locator(".jp-Dialog").all():
-        text = dialog.inner_text()
-        print(f"answering a JupyterLab dialog: {text!r}", file=sys.stderr)
-        if "Select Kernel" in text:
-            dialog.locator("button.jp-mod-accept").click()
-        else:
-            page.keyboard.press("Escape")
-
-
-READY = """([sel, n]) => document.querySelectorAll(sel).length >= n
-  && [...document.querySelectorAll(sel)].every(e => e.dataset.frame)"""
-# the kernel idle and no cell running or waiting ([*]): a Run All has finished, or was lost
-STILL = """() => !!document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-  && ![...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'))"""
+# What the page shows, read from JupyterLab's own objects (window.jupyterapp, exposed by expose_app_in_browser as
+# JupyterLab's Galata tests do): the notebook's kernel as its session context holds it, dialogs, painted widgets.
+STATE = """([path, sel]) => {
+  const app = window.jupyterapp;
+  const panel = app && [...app.shell.widgets('main')].find(w => w.context && w.context.path === path);
+  const context = panel && panel.sessionContext;
+  const kernel = context && context.session && context.session.kernel;
+  const widgets = [...document.querySelectorAll(sel)];
+  return {
+    kernel: kernel ? {id: kernel.id, connection: kernel.connectionStatus, status: kernel.status} : null,
+    display: context ? context.kernelDisplayStatus : 'no notebook panel yet',
+    dialogs: [...document.querySelectorAll('.jp-Dialog')].map(d => d.innerText),
+    painted: widgets.filter(e => e.dataset.frame).length,
+  };
+}"""
 
 
-def run_all(page) -> bool:
-    """Run > Run All Cells; False if something (a dialog appearing meanwhile) kept the clicks from landing."""
-    try:
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=5000)
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(timeout=5000)
-        return True
-    except Exception:  # noqa: BLE001 - playwright's TimeoutError
-        page.keyboard.press("Escape")
-        return False
+def run_all(page):
+    """Run > Run All Cells, clicked in the menu bar as a person does."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
 
 def open_and_run(page, server: JupyterServer, notebook: str, widget_selector: str, count: int, timeout: float = 150):
-    """Open a notebook, Run All Cells, and wait until `count` widgets matching the selector have painted.
+    """Open a notebook, wait until its kernel is connected and idle, Run All Cells once, and wait until `count`
+    widgets matching the selector have painted.
 
-    If the run ends without them (on a loaded machine a kernel sometimes restarts during the first cell,
-    which drops the queued cells), Run All is given again, up to three times in all.
+    Run All must wait for the kernel: until the notebook's session has one, JupyterLab's Run All finds "No
+    Kernel", starts a second kernel beside the one being started (the loser is shut down mid start-up, and its
+    websocket answers 500), drops the cells, and may ask "Select Kernel". The toolbar's execution indicator reads
+    "idle" from the moment the page loads, before any kernel exists, so it cannot tell; the session context can.
+    Any dialog, a kernel replaced during the run, or a second kernel started for the notebook is a failure.
     """
+    log_start = len(server.log_text(limit=None))
     page.goto(server.url(notebook))
-    deadline = time.monotonic() + timeout
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout * 1000)
-    runs, quiet_since = 0, None
-    while time.monotonic() < deadline:
-        dismiss_dialogs(page)
-        if page.evaluate(READY, [widget_selector, count]):
-            return
-        quiet = page.evaluate(STILL)
-        quiet_since = (quiet_since or time.monotonic()) if quiet else None
-        if (runs == 0 or (runs < 3 and quiet_since and time.monotonic() - quiet_since > 5)) and run_all(page):
-            runs, quiet_since = runs + 1, None
-        time.sleep(0.5)
+    deadline, args = time.monotonic() + timeout, [notebook, widget_selector]
+
+    def wait(done, what: str) -> dict:
+        while True:
+            state = page.evaluate(STATE, args)
+            if state["dialogs"]:
+                _fail(page, server, f"JupyterLab showed a dialog while {what}: {state['dialogs']}", state)
+            if done(state):
+                return state
+            if time.monotonic() > deadline:
+                _fail(page, server, f"no {what} within {timeout} s", state)
+            time.sleep(0.1)
+
+    kernel = wait(lambda s: s["kernel"] and s["kernel"]["connection"] == "connected" and s["kernel"]["status"] == "idle",
+                  "the notebook's kernel connected and idle")["kernel"]
+    trace(f"kernel {kernel['id']} connected and idle")
+    run_all(page)
+    trace("run all")
+
+    def painted(state):
+        if state["kernel"] is None or state["kernel"]["id"] != kernel["id"]:
+            _fail(page, server, f"the notebook's kernel changed during Run All, from {kernel['id']} to {state['kernel']}", state)
+        return state["painted"] >= count
+
+    wait(painted, f"{count} painted widgets matching {widget_selector!r} after Run All")
+    trace("widgets painted")
+    started = server.log_text(limit=None)[log_start:].count("Kernel started:")
+    if started != 1:
+        _fail(page, server, f"opening {notebook} and running it started {started} kernels, not one", page.evaluate(STATE, args))
+
+
+def _fail(page, server: JupyterServer, what: str, state: dict):
+    """Raise an AssertionError saying what went wrong and what the page showed, with a screenshot and the server log."""
+    trace(f"failure: {what}")
     shot = Path(tempfile.gettempdir()) / "vaelessons-browser-failure.png"
     page.screenshot(path=str(shot), full_page=True)
     log = shot.with_suffix(".log")
     log.write_text(server.log_text(limit=None))
     outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
     raise AssertionError(
-        f"after {runs} Run All, fewer than {count} painted widgets match {widget_selector!r} within {timeout} s "
-        f"(screenshot {shot}, server log {log}); the cell outputs read: {outputs}"
+        f"{what}. The page showed: kernel {state['kernel']} ({state['display']}), {state['painted']} painted widgets; "
+        f"the cell outputs read: {outputs} (screenshot {shot}, server log {log})"
     )
 
 

@@ -23,11 +23,8 @@ def solution(cell):
     return cell
 
 
-def lesson(number: str = "04", title: str = "the KL term", kl=KL_STUB, uniform=UNIFORM_STUB, notes=None, solutions=True):
-    """A lesson notebook: title, imports, two sections with one exercise each, a summary and (tagged) solutions.
-
-    notes: {section title: teaching metadata} put on those sections' heading cells.
-    """
+def lesson(number: str = "04", title: str = "the KL term", kl=KL_STUB, uniform=UNIFORM_STUB, solutions=True):
+    """A lesson notebook: title, imports, two sections with one exercise each, a summary and (tagged) solutions."""
     cells = [
         new_markdown_cell(f"# Lesson {number}: {title}\n\nAfter it you will be able to check a KL."),
         new_code_cell(IMPORTS),
@@ -44,12 +41,9 @@ def lesson(number: str = "04", title: str = "the KL term", kl=KL_STUB, uniform=U
             solution(new_markdown_cell("---\n## Solutions")),
             solution(check_cell(SOLUTION_CODE + "\n\n\ncheck_kl_normal(solution_kl_normal)")),
         ]
-    nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    for cell in nb.cells:
-        title = cell.source.split("\n")[0].lstrip("#").strip() if cell.cell_type == "markdown" else None
-        if notes and title in notes:
-            cell.metadata["vaelessons"] = {"teaching": notes[title]}
-    return nb
+    return new_notebook(
+        cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
 
 
 def write(nb, path: Path) -> Path:

@@ -6,6 +6,7 @@ from pathlib import Path
 import fake_lessons
 import nbformat
 import pytest
+import yaml
 
 from vaelessons import notebooks, student, teacher
 from vaelessons.cli import main
@@ -66,8 +67,9 @@ def test_a_lesson_without_solution_tags_writes_no_edition(tmp_path, capsys):
     folder = tmp_path / "in"
     fake_lessons.write(fake_lessons.lesson(), folder / "04_the_kl_term.ipynb")
     fake_lessons.write(fake_lessons.lesson("05", solutions=False), folder / "05_untagged.ipynb")
-    for command in ("student", "teacher"):
-        assert main([command, str(tmp_path / command), "--notebooks", str(folder)]) == 2
+    notes = ["--notes", str(ROOT / teacher.NOTES)]
+    for command, extra in (("student", []), ("teacher", notes)):
+        assert main([command, str(tmp_path / command), "--notebooks", str(folder), *extra]) == 2
         assert "05_untagged.ipynb has no cells tagged 'solution'" in capsys.readouterr().err
         assert not (tmp_path / command).exists()
 
@@ -86,7 +88,7 @@ def notes_cells(nb) -> list:
 
 
 def test_the_teachers_edition_puts_each_sections_notes_after_its_heading(tmp_path):
-    nb = teacher.edition(fake_lessons.lesson(notes=NOTES), Path("04_the_kl_term.ipynb"), missing := [])
+    nb = teacher.edition(fake_lessons.lesson(), Path("04_the_kl_term.ipynb"), NOTES, missing := [])
     assert missing == []
     heading = next(i for i, c in enumerate(nb.cells) if c.source == "## 1. The KL to the prior")
     note = nb.cells[heading + 1].source
@@ -96,14 +98,14 @@ def test_the_teachers_edition_puts_each_sections_notes_after_its_heading(tmp_pat
 
 
 def test_the_plan_gives_minutes_per_section_and_the_total():
-    nb = teacher.edition(fake_lessons.lesson(notes=NOTES), Path("04_the_kl_term.ipynb"), [])
+    nb = teacher.edition(fake_lessons.lesson(), Path("04_the_kl_term.ipynb"), NOTES, [])
     plan = nb.cells[1].source
     assert "| 1. The KL to the prior | 10 |" in plan and "| 2. Uniform priors | 5.5 |" in plan
     assert "**total** | **20.5**" in plan
 
 
 def test_the_mistakes_a_check_catches_come_from_the_check():
-    nb = teacher.edition(fake_lessons.lesson(notes=NOTES), Path("04_the_kl_term.ipynb"), [])
+    nb = teacher.edition(fake_lessons.lesson(), Path("04_the_kl_term.ipynb"), NOTES, [])
     (note,) = [s for s in notes_cells(nb) if "04.ex1" in s]
     assert "> - You return one KL per latent dimension, shape (N, Z)" in note  # a hint in vaelessons/checks/kl.py
     assert "Expected shape … (one KL per sample), got …." in note  # an f-string's values left out
@@ -116,22 +118,46 @@ def test_every_check_has_mistakes_to_list_and_none_is_the_untouched_hint(name):
     assert not any("Write your answer" in h or "`...`" in h for h in found)
 
 
-def test_a_section_without_notes_is_reported(tmp_path, capsys):
+def notes_file(path: Path, notes: dict) -> Path:
+    """A teaching notes file holding notes for lesson 04."""
+    path.write_text(yaml.safe_dump({"04": notes}), encoding="utf-8")
+    return path
+
+
+def test_the_command_reads_the_notes_file(tmp_path):
+    folder = fake_lessons.lessons_folder(tmp_path / "in")
+    notes = notes_file(tmp_path / "notes.yml", NOTES)
+    before = (folder / "04_the_kl_term.ipynb").read_bytes()
+    assert main(["teacher", str(tmp_path / "out"), "--notebooks", str(folder), "--notes", str(notes)]) == 0
+    nb = notebooks.read(tmp_path / "out" / "04_the_kl_term.ipynb")
+    assert any("Derive it on the board first." in s for s in notes_cells(nb))
+    assert (folder / "04_the_kl_term.ipynb").read_bytes() == before, "the lesson itself is not changed"
+
+
+def test_a_section_without_notes_and_notes_without_a_section_are_reported(tmp_path, capsys):
     partial = {k: v for k, v in NOTES.items() if k != "2. Uniform priors"}
+    partial["3. A section renamed since"] = {"minutes": 4}
     folder = tmp_path / "in"
-    fake_lessons.write(fake_lessons.lesson(notes=partial), folder / "04_the_kl_term.ipynb")
-    assert main(["teacher", str(tmp_path / "out"), "--notebooks", str(folder)]) == 0
+    fake_lessons.write(fake_lessons.lesson(), folder / "04_the_kl_term.ipynb")
+    args = ["teacher", str(tmp_path / "out"), "--notebooks", str(folder), "--notes", str(notes_file(tmp_path / "n.yml", partial))]
+    assert main(args) == 0
     err = capsys.readouterr().err
-    assert "1 sections have no teaching notes" in err and "04: 2. Uniform priors" in err
-    assert main(["teacher", str(tmp_path / "out"), "--notebooks", str(folder), "--strict"]) == 1
+    assert "2 sections and teaching notes do not match" in err and "04: 2. Uniform priors: no notes" in err
+    assert "04: 3. A section renamed since: notes for a section the lesson does not have" in err
+    assert main([*args, "--strict"]) == 1
 
 
 def test_malformed_notes_name_the_lesson_and_section():
     bad = {**NOTES, "2. Uniform priors": {"minutes": "ten", "questions": []}}
-    with pytest.raises(
-        notebooks.LessonError, match=r"04_the_kl_term.ipynb, section '2. Uniform priors'.*unknown keys.*'minutes'"
-    ):
-        teacher.edition(fake_lessons.lesson(notes=bad), Path("04_the_kl_term.ipynb"), [])
+    with pytest.raises(notebooks.LessonError, match=r"lesson 04, section '2. Uniform priors'.*unknown keys.*'minutes'"):
+        teacher.edition(fake_lessons.lesson(), Path("04_the_kl_term.ipynb"), bad, [])
+
+
+def test_a_notes_file_of_the_wrong_shape_is_a_clear_error(tmp_path, capsys):
+    folder = fake_lessons.lessons_folder(tmp_path / "in")
+    (tmp_path / "bad.yml").write_text("- minutes: 3\n", encoding="utf-8")
+    assert main(["teacher", str(tmp_path / "out"), "--notebooks", str(folder), "--notes", str(tmp_path / "bad.yml")]) == 2
+    assert "expected a lesson number" in capsys.readouterr().err
 
 
 # The real lessons, statically: every lesson, in milliseconds
@@ -150,8 +176,9 @@ def test_a_lessons_student_edition_holds_none_of_its_solutions(path):
 
 
 def parsed(cells) -> list:
-    """The cells' code as syntax trees, IPython's % and ! lines left out."""
-    sources = ("\n".join(line for line in c.source.splitlines() if not line.lstrip().startswith(("%", "!"))) for c in cells)
+    """The code cells' code as syntax trees, IPython's % and ! lines left out."""
+    code = (c for c in cells if c.cell_type == "code")
+    sources = ("\n".join(line for line in c.source.splitlines() if not line.lstrip().startswith(("%", "!"))) for c in code)
     return [ast.parse(source) for source in sources]
 
 
@@ -183,8 +210,10 @@ def test_no_cell_of_a_student_edition_needs_a_name_only_the_solutions_define(pat
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
-def test_a_lessons_teachers_edition_builds(path):
-    nb = teacher.edition(notebooks.read(path), path, [])
+def test_a_lessons_teachers_edition_builds_with_notes_for_every_section(path):
+    notes = teacher.load_notes(ROOT / teacher.NOTES).get(notebooks.number(path), {})
+    nb = teacher.edition(notebooks.read(path), path, notes, missing := [])
+    assert missing == [], "notebooks/teaching_notes.yml and the lesson's sections differ"
     notes = notes_cells(nb)
     assert "| **total** |" in notes[0]
     for exercise in notebooks.exercise_ids(path.name[:2], nb).values():

@@ -1,15 +1,18 @@
 """Write the teacher's edition: every lesson with its solutions and, per section, the teaching notes.
 
-A section's notes live in the lesson itself, on the section's heading cell (a markdown cell starting with "# " or
-"## "), as its cell metadata `vaelessons.teaching`:
+The notes are data, kept beside the lessons in notebooks/teaching_notes.yml (--notes names another file), keyed by
+the lesson's number and then by the section's title, as its heading ("# " or "## ") says it:
 
-    {"vaelessons": {"teaching": {"minutes": 10,
-                                 "ask": ["Why does sigma collapse without the KL?"],
-                                 "notes": "Optional: anything else to say or show."}}}
+    "03":
+      "2. Reconstruction alone: sigma collapses":
+        minutes: 10
+        ask:
+          - Why does sigma go to 0 when nothing but reconstruction is asked for?
+        notes: Optional, anything else to say or show.
 
-(JupyterLab: select the cell, open the property inspector, edit Cell Metadata.) The mistakes each exercise's
-check catches are read from the check itself, so they need no notes. A section without notes is listed as a
-warning (an error with --strict).
+The mistakes each exercise's check catches are read from the check itself, so they need no notes. A section
+without notes, or notes for a section a lesson no longer has (its heading was renamed), is listed as a warning
+(an error with --strict).
 """
 
 import ast
@@ -20,8 +23,11 @@ import textwrap
 from pathlib import Path
 
 import nbformat
+import yaml
 
 from . import notebooks
+
+NOTES = Path("notebooks") / "teaching_notes.yml"
 
 KEYS = {"minutes", "ask", "notes"}
 UNTOUCHED = ("`...`", "Write your answer")  # hints for an exercise not yet started, not mistakes
@@ -31,12 +37,25 @@ def add_arguments(parser):
     """The `teacher` command's arguments."""
     parser.add_argument("out", type=Path, help="the folder to write the lessons into (e.g. teacher-edition)")
     parser.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="the lessons' folder (default: notebooks)")
+    parser.add_argument("--notes", type=Path, default=NOTES, help=f"the teaching notes (default: {NOTES})")
     parser.add_argument("--strict", action="store_true", help="fail if a section has no teaching notes")
 
 
-def teaching(cell, where: str):
-    """A heading cell's teaching notes {"minutes", "ask", "notes"}, checked; None if it has none."""
-    notes = cell.get("metadata", {}).get("vaelessons", {}).get("teaching")
+def load_notes(path: Path) -> dict:
+    """{lesson number: {section title: notes}} read from the notes file; a LessonError if it is not that shape."""
+    try:
+        found = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise notebooks.LessonError(f"no teaching notes at {path}: name the notes file with --notes") from None
+    except yaml.YAMLError as err:
+        raise notebooks.LessonError(f"{path} is not valid YAML: {err}") from None
+    if not isinstance(found, dict) or not all(isinstance(v, dict) for v in found.values()):
+        raise notebooks.LessonError(f'{path}: expected a lesson number ("03") holding section titles, each its notes')
+    return {str(lesson).zfill(2): sections for lesson, sections in found.items()}
+
+
+def teaching(notes, where: str):
+    """One section's teaching notes {"minutes", "ask", "notes"}, checked; None if it has none."""
     if notes is None:
         return None
     problems = []
@@ -54,7 +73,7 @@ def teaching(cell, where: str):
         if not isinstance(notes.get("notes", ""), str):
             problems.append(f"'notes' should be a string, got {notes['notes']!r}")
     if problems:
-        raise notebooks.LessonError(f"{where}: metadata.vaelessons.teaching: {'; '.join(problems)}")
+        raise notebooks.LessonError(f"{where}: {'; '.join(problems)}")
     return notes
 
 
@@ -104,10 +123,10 @@ def _note(notes, found: list) -> str:
     return _quote(lines[:-1] if lines[-1] == "" else lines)
 
 
-def edition(nb, path: Path, missing: list):
+def edition(nb, path: Path, notes: dict, missing: list):
     """The teacher's edition of one lesson: a plan after its title, a note cell after each section's heading.
 
-    Sections without notes are appended to missing as "NN: title".
+    notes: {section title: its notes}. Sections without notes, and notes for no section, are appended to missing.
     """
     notebooks.require_solutions(nb, path.name)
     lesson = notebooks.number(path)
@@ -116,15 +135,17 @@ def edition(nb, path: Path, missing: list):
     starts = [i for i, _ in sections] + [len(nb.cells)]
     plan, notes_after = [], {}
     for (start, title), end in zip(sections, starts[1:], strict=False):
-        notes = teaching(nb.cells[start], f"{path.name}, section {title!r}")
-        if notes is None:
-            missing.append(f"{lesson}: {title}")
+        said = teaching(notes.get(title), f"teaching notes of lesson {lesson}, section {title!r}")
+        if said is None:
+            missing.append(f"{lesson}: {title}: no notes")
         cells = [cell for cell in nb.cells[start:end] if cell.cell_type == "code" and not notebooks.is_solution(cell)]
         in_section = [n for cell in cells for n in notebooks.called_checks(cell.source)]
         found = [(ids[n], n) for n in dict.fromkeys(in_section) if n in ids]
-        if notes or found:
-            notes_after[start] = _note(notes, found)
-        plan.append((title, notes["minutes"] if notes else None))
+        if said or found:
+            notes_after[start] = _note(said, found)
+        plan.append((title, said["minutes"] if said else None))
+    titles = {title for _, title in sections}
+    missing += [f"{lesson}: {title}: notes for a section the lesson does not have" for title in notes if title not in titles]
     out = nbformat.v4.new_notebook(metadata=nb.metadata)
     for i, cell in enumerate(nb.cells):
         out.cells.append(cell)
@@ -160,16 +181,21 @@ def _plan_cell(plan) -> nbformat.NotebookNode:
 def run(args) -> int:
     """Write the teacher's edition; warn about (or, with --strict, fail on) sections without notes."""
     missing = []
+
+    def build(nb, path):
+        return edition(nb, path, notes.get(notebooks.number(path), {}), missing)
+
     try:
-        written = notebooks.write_edition(args.notebooks, args.out, lambda nb, path: edition(nb, path, missing))
+        notes = load_notes(args.notes)
+        written = notebooks.write_edition(args.notebooks, args.out, build)
     except notebooks.LessonError as err:
         print(f"vaelessons teacher: {err}", file=sys.stderr)
         return 2
     print(f"Wrote the teacher's edition of {len(written)} lessons (solutions and teaching notes) into {args.out}/.")
     if missing:
         print(
-            f"warning: {len(missing)} sections have no teaching notes (add metadata.vaelessons.teaching to each one's "
-            "heading cell; see `vaelessons teacher --help`):\n  " + "\n  ".join(missing),
+            f"warning: {len(missing)} sections and teaching notes do not match (write the notes in {args.notes}, under "
+            "the lesson's number and the section's title; see `vaelessons teacher --help`):\n  " + "\n  ".join(missing),
             file=sys.stderr,
         )
         return 1 if args.strict else 0

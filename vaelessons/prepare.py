@@ -105,7 +105,7 @@ def run_lesson(path: Path, bar, timeout: float) -> Run:
         try:
             client.execute()
         except CellExecutionError as err:
-            result.error = f"{str(err).strip().splitlines()[-1]}"
+            result.error = f"{err.ename}: {err.evalue}"
         except (CellTimeoutError, DeadKernelError) as err:
             result.error = f"{type(err).__name__}: {err}"
         result.seconds = time.perf_counter() - clock

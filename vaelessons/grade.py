@@ -18,7 +18,6 @@ import math
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,9 +39,18 @@ ISOLATION = {
     "namespace": "none: each kernel runs in a Linux network namespace of its own (no network interface at all)",
     "python": "refused inside Python only (an audit hook on socket calls); code run outside Python is not stopped",
 }
-INET = (socket.AF_INET, socket.AF_INET6)
-REFUSED_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"}
-LOOKUP_EVENTS = {"socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"}
+# Run first in a kernel graded with --isolation python: from then on the kernel's Python refuses every internet
+# socket and name lookup (an audit hook cannot be removed). Plain source, so the kernel need not import vaelessons.
+REFUSE_NETWORK = """
+import socket as _s, sys as _sys
+def _no_network(event, args, inet=(_s.AF_INET, _s.AF_INET6)):
+    if (event in {'socket.connect', 'socket.bind', 'socket.sendto', 'socket.sendmsg'} and args[0].family in inet) or (
+        event in {'socket.getaddrinfo', 'socket.gethostbyname', 'socket.gethostbyaddr'}
+    ):
+        raise PermissionError(f'no network while grading ({event} refused)')
+_sys.addaudithook(_no_network)
+del _s, _sys, _no_network
+"""
 
 
 def add_arguments(parser):
@@ -60,18 +68,8 @@ def add_arguments(parser):
     )
 
 
-def refuse_network():
-    """From now on, refuse this Python process every internet socket and name lookup (an audit hook cannot be removed)."""
-
-    def hook(event, args):
-        if (event in REFUSED_EVENTS and args[0].family in INET) or event in LOOKUP_EVENTS:
-            raise PermissionError(f"no network while grading ({event} refused)")
-
-    sys.addaudithook(hook)
-
-
 class NoNetworkKernelManager(AsyncKernelManager):
-    """A kernel with no network: started in its own network namespace, or with refuse_network() run first."""
+    """A kernel with no network: started in its own network namespace, or with REFUSE_NETWORK run first."""
 
     isolation = Unicode("namespace").tag(config=True)
 
@@ -80,7 +78,7 @@ class NoNetworkKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments)
         if self.isolation == "namespace":
             return [*NAMESPACE, *cmd]
-        return [*cmd, "--IPKernelApp.exec_lines=__import__('vaelessons.grade').grade.refuse_network()"]
+        return [*cmd, f"--IPKernelApp.exec_lines=exec({REFUSE_NETWORK!r})"]
 
 
 def namespace_works() -> bool:

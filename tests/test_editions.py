@@ -7,6 +7,7 @@ import fake_lessons
 import nbformat
 import pytest
 import yaml
+from nbclient import NotebookClient
 
 from vaelessons import notebooks, student, teacher
 from vaelessons.cli import main
@@ -54,6 +55,14 @@ def test_the_student_edition_has_no_solution(tmp_path):
         "edition": "student",
         "source_sha256": notebooks.content_hash(notebooks.read(path)),
     }
+
+
+def test_the_student_edition_runs_top_to_bottom_and_each_check_says_not_yet(tmp_path):
+    nb = student.edition(fake_lessons.lesson(), Path("04_the_kl_term.ipynb"))
+    NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    checks = [c for c in nb.cells if c.cell_type == "code" and notebooks.called_checks(c.source)]
+    said = [out.get("text", "") + str(out.get("data", {}).get("text/plain", "")) for c in checks for out in c.outputs]
+    assert len(said) == 2 and all(text.startswith("Not yet.") for text in said), said
 
 
 def test_the_student_edition_keeps_figures_and_clears_the_verdicts(tmp_path):

@@ -117,12 +117,18 @@ def run_lesson(path: Path, bar, timeout: float) -> Run:
     return result
 
 
+HEADER = f"{'lesson':<34} {'time':>7} {'models trained':>15}   slowest cell"
+
+
+def row(r: Run) -> str:
+    """One lesson's line of the table: its name, time, models trained and slowest code cell."""
+    cell = f"cell {r.slowest[1]} ({r.slowest[0]:.0f} s)" if r.slowest[1] else ""
+    return f"{r.path.stem:<34} {r.seconds:>5.0f} s {r.trained:>15}   {cell}"
+
+
 def report(runs: list, seconds: float) -> tuple:
     """(lines of the per-lesson table, the closing line, exit status)."""
-    lines = [f"{'lesson':<34} {'time':>7} {'models trained':>15}   slowest cell"]
-    for r in runs:
-        cell = f"cell {r.slowest[1]} ({r.slowest[0]:.0f} s)" if r.slowest[1] else ""
-        lines.append(f"{r.path.stem:<34} {r.seconds:>5.0f} s {r.trained:>15}   {cell}")
+    lines = [HEADER, *map(row, runs)]
     failed = [r for r in runs if r.error]
     slow = [r for r in runs if not r.error and r.trained == 0 and r.seconds > BUDGET]
     n_models = len(models())
@@ -168,7 +174,10 @@ def run(args) -> int:
     )
     clock = time.perf_counter()
     with tqdm(total=round(total, 1), unit="s", bar_format="{desc:<40} {percentage:3.0f}%|{bar}| {elapsed} < {remaining}") as bar:
-        runs = [run_lesson(path, bar, args.timeout) for path in lessons]
+        runs = []
+        for path in lessons:
+            runs.append(run_lesson(path, bar, args.timeout))
+            bar.write(f"  done: {row(runs[-1])}", file=sys.stderr)  # above the bar, so an interrupted run keeps them
     lines, closing, status = report(runs, time.perf_counter() - clock)
     print("\n".join(lines))
     print(closing, file=sys.stderr if status else sys.stdout)

@@ -5,11 +5,16 @@ a public check is decorated with `@check` and returns `correct(...)` or `not_yet
 `attempt` runs the student's code and `as_float_tensor`, `as_number` read its answer, and any of them
 stops the check early by raising `NotYet(hint)`. The decorator turns that into a "Not yet." verdict, and
 leaves the notebook's random streams as it found them.
+
+When $VAELESSONS_VERDICTS names a file (a grading run sets it), every verdict is also appended to it as a line of
+JSON: {"check": "vaelessons.checks.kl.check_kl_normal", "ok": false, "message": "..."}.
 """
 
 import contextlib
 import functools
 import inspect
+import json
+import os
 import random
 import traceback
 import types
@@ -46,6 +51,7 @@ class NotYet(Exception):
 
 
 CHECK_FAILED = "This check could not judge your answer"  # the start of the verdict when a check itself breaks
+VERDICTS_ENV = "VAELESSONS_VERDICTS"
 
 
 def check(body):
@@ -55,6 +61,11 @@ def check(body):
 
     @functools.wraps(body)
     def run(*args, **kwargs):
+        verdict = judge(*args, **kwargs)
+        record(f"{body.__module__}.{body.__name__}", verdict)
+        return verdict
+
+    def judge(*args, **kwargs):
         try:
             signature.bind(*args, **kwargs)
         except TypeError as err:
@@ -68,6 +79,15 @@ def check(body):
             return not_yet(f"{CHECK_FAILED} ({type(err).__name__}: {err}). Please report this as a vaelessons bug.")
 
     return run
+
+
+def record(name: str, verdict: Verdict):
+    """Append the verdict to the file $VAELESSONS_VERDICTS names, if it names one (a grading run reads it)."""
+    path = os.environ.get(VERDICTS_ENV)
+    if path:
+        line = json.dumps({"check": name, "ok": verdict.ok, "message": verdict.message})
+        with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as file:  # a check never raises
+            file.write(line + "\n")
 
 
 def _generators(answers) -> list:

@@ -7,6 +7,7 @@ weighted by how long each cell took in the committed full run. Run it again to t
 see them: a lesson that still trains then is named, with its slowest cell.
 """
 
+import math
 import os
 import sys
 import tempfile
@@ -173,7 +174,7 @@ def run(args) -> int:
         flush=True,
     )
     clock = time.perf_counter()
-    with tqdm(total=round(total, 1), unit="s", bar_format="{desc:<40} {percentage:3.0f}%|{bar}| {elapsed} < {remaining}") as bar:
+    with tqdm(total=math.ceil(total), unit="s", bar_format="{desc:<40} {percentage:3.0f}%|{bar}| {elapsed} < {remaining}") as bar:
         runs = []
         for path in lessons:
             runs.append(run_lesson(path, bar, args.timeout))

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .checkpoint import _alive  # one test of "is that process still running" for both kinds of stale file
 from .settings import CACHE_ENV, cache_dir, is_quick
 
 NAMES = ("mnist", "mnist-mini", "digits")
@@ -259,21 +260,9 @@ def _remove_stale_parts(folder: Path):
         owner, _, part_host = part.name.removesuffix(".part").rpartition("@")
         pid = owner.rpartition(".")[2]
         try:
-            dead = part_host == host and pid.isdigit() and not _is_running(int(pid))
+            dead = part_host == host and pid.isdigit() and not _alive(int(pid))
             if dead or time.time() - part.stat().st_mtime > STALE_PART_AGE:
                 part.unlink(missing_ok=True)
         except OSError:  # removed by another process meanwhile, or a read-only folder: nothing to do
             pass
-
-
-def _is_running(pid: int) -> bool:
-    """True if a process with this id runs on this machine (always True where that cannot be checked cheaply)."""
-    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows: there the age rule alone decides
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
     return True

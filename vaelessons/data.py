@@ -265,4 +265,3 @@ def _remove_stale_parts(folder: Path):
                 part.unlink(missing_ok=True)
         except OSError:  # removed by another process meanwhile, or a read-only folder: nothing to do
             pass
-    return True

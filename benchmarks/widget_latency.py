@@ -147,14 +147,26 @@ def controls(page) -> dict:
 PRESSES = defaultdict(int)  # key presses so far, per control
 
 
-def press(page, name: str):
+def press(page, name: str, hold: float = 0.0):
     """One key press on a control: right for 25 presses, left for 25, and so on over the whole run, so every
-    control stays within 25 steps of where it started, inside its range, and every press paints."""
-    page.keyboard.press("ArrowRight" if (PRESSES[name] // 25) % 2 == 0 else "ArrowLeft")
+    control stays within 25 steps of where it started, inside its range, and every press paints. With `hold`
+    (seconds), the key is released that long after it went down, as a person's is, and nothing else is sent
+    to the page meanwhile."""
+    key = "ArrowRight" if (PRESSES[name] // 25) % 2 == 0 else "ArrowLeft"
+    if hold:
+        page.keyboard.down(key)
+        time.sleep(hold)
+        page.keyboard.up(key)
+    else:
+        page.keyboard.press(key)
     PRESSES[name] += 1
 
 
 QUIET_S = 0.4  # each timed press comes this long after the previous one, with the kernel idle
+# A timed key is held this long, as a person holds one (about 0.1 s). Playwright's press() sends the key-up at
+# once, and waiting for the paint means a DevTools call into the page: both would run on the page's main thread
+# inside the window being timed (0.8-1.5 ms each in a trace), so the timed press sends nothing until the key-up.
+HOLD_S = 0.1
 KERNEL_IDLE = "() => !!document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='idle']\")"
 SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
@@ -174,7 +186,7 @@ def timed_moves(page, ctrls: dict, moves: int):
             page.wait_for_function(KERNEL_IDLE, timeout=10_000)
             page.evaluate(SETTLE)
             time.sleep(max(0.0, start + QUIET_S - time.perf_counter()))
-            press(page, name)
+            press(page, name, hold=HOLD_S)
             done += 1
             page.wait_for_function("n => window.__lat.length >= n", arg=done, timeout=10_000)
     results = defaultdict(list)

@@ -379,6 +379,23 @@ def test_mnist_files_put_in_the_cache_folder_by_hand_are_used_offline(mnist, cac
     assert len(test) == SIZES["t10k"] and test.name == "mnist"
 
 
+def test_a_file_checked_once_is_not_hashed_again_until_it_changes(mnist, cache, monkeypatch):
+    """A lesson asks for each file three times; a recompressed copy would be decompressed each time."""
+    use_mirrors(monkeypatch, closed_port_url())
+    cache.mkdir(parents=True)
+    for name in (IMAGES, LABELS):
+        (cache / name).write_bytes(mnist.recompressed[name])
+    data.load("mnist", "test")
+    hashed, md5 = [], hashlib.md5
+    monkeypatch.setattr(data.hashlib, "md5", lambda b: hashed.append(len(b)) or md5(b))
+    data.load("mnist", "test")
+    assert hashed == []
+    (cache / LABELS).write_bytes(mnist.recompressed[LABELS][:-10])  # damaged in place, after it was checked
+    with pytest.raises(data.DownloadError):
+        data.load("mnist", "test")
+    assert hashed
+
+
 def test_a_good_file_another_process_just_placed_is_never_removed(mnist, mirror, cache, monkeypatch):
     """Two kernels find the same bad file: the first to finish replaces it; the other must not delete that good file.
 

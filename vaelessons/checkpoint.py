@@ -30,13 +30,19 @@ def save(model, path, history=None) -> Path:
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "history": _plain(dataclasses.asdict(history) if dataclasses.is_dataclass(history) else history or {}, "history"),
     }
+    return atomic_write(path, lambda f: torch.save(state, f))
+
+
+def atomic_write(path, write) -> Path:
+    """Write path atomically: write(f) fills a temp file beside it, then a rename; readers see the old file or the new."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(path.parent, path.name)
     # the writer's process id in the name tells a later save whether the writer still lives (see remove_stale_temps)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
+            write(f)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

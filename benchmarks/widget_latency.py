@@ -1,6 +1,7 @@
 """Key press to painted image in a real JupyterLab in Chromium: each vaelessons widget against the usual interactive + matplotlib.
 
 Run: .venv/bin/python benchmarks/widget_latency.py [--moves 200] [--trace trace.json] [--models folder]
+     .venv/bin/python benchmarks/widget_latency.py --site build/site [--moves 50]   (the site's pages, no kernel)
 
 One notebook holds LatentExplorer, Interpolation, ClassExplorer and KLPlayground (their JavaScript draws, no
 kernel on the way), LatentExplorer(backend="kernel") (the kernel decodes and sends the pixels) and the tutorial
@@ -8,7 +9,8 @@ way, an ipywidgets `interactive` redrawing a matplotlib figure of the same decod
 interleaved in one run, so the load on the machine weighs on all of them alike. A move is timed from the key's
 keydown (a capture-phase listener) to the frame that shows the new image: the widget's paint is seen by a
 MutationObserver (the data-frame counter, or the new <img> decoded), then one requestAnimationFrame and a
-MessageChannel post mark the frame. Each press waits for the page to settle first (the control focused and
+MessageChannel post mark the frame. The key is held 0.1 s, as a person's is, and nothing is sent to the page
+until it is released, so neither Playwright's key-up nor its wait for the paint runs inside the window. Each press waits for the page to settle first (the control focused and
 its cell made the active one, the kernel idle, 0.4 s after the previous press), so neither JupyterLab's
 change of active cell nor one widget's kernel traffic is counted in another's time.
 Targets: p50 within one 60 Hz frame (16.7 ms) and p95 within two (33.3 ms) for each widget. Then a burst of
@@ -171,7 +173,7 @@ KERNEL_IDLE = "() => !!document.querySelector(\".jp-Notebook-ExecutionIndicator[
 SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
-def timed_moves(page, ctrls: dict, moves: int):
+def timed_moves(page, ctrls: dict, moves: int, idle: str = KERNEL_IDLE):
     """Interleave `moves` single key presses on each control, each waiting for its paint; returns name -> [ms].
 
     Each press is timed on its own, as when a person moves one widget: the control gets the focus first and
@@ -183,7 +185,8 @@ def timed_moves(page, ctrls: dict, moves: int):
         for name, control in ctrls.items():
             start = time.perf_counter()
             control.focus()
-            page.wait_for_function(KERNEL_IDLE, timeout=10_000)
+            if idle:  # a page with no kernel (the site) has none to wait for
+                page.wait_for_function(idle, timeout=10_000)
             page.evaluate(SETTLE)
             time.sleep(max(0.0, start + QUIET_S - time.perf_counter()))
             press(page, name, hold=HOLD_S)
@@ -333,6 +336,53 @@ def breakdown(trace) -> dict:
     return out
 
 
+# ---------- the site's pages (make site): the same widgets with no kernel ----------
+
+SITE_WIDGETS = {
+    "vaelessons-latent-explorer": "LatentExplorer",
+    "vaelessons-interpolation": "Interpolation",
+    "vaelessons-class-explorer": "ClassExplorer",
+    "vaelessons-kl-playground": "KLPlayground",
+}
+SITE_READY = """() => document.documentElement.dataset.widgets === 'rendered'
+  && [...document.querySelectorAll('.vl-root')].every(r => r.dataset.frame)"""
+
+
+def site_latency(site: Path, moves: int):
+    """Time `moves` presses on the first slider of every widget of every lesson page of a built site, from file://."""
+    pages = sorted(p for p in site.glob("[0-9][0-9]_*.html") if not p.name.endswith(".slides.html"))
+    if not pages:
+        sys.exit(f"no lesson pages in {site}: build the site first (make site)")
+    with tempfile.TemporaryDirectory(prefix="vaelessons-bench-") as folder:
+        browser, rows = Browser(Path(folder)), []
+        try:
+            for html in pages:
+                page = browser.page()
+                page.goto(html.as_uri())
+                page.wait_for_function(SITE_READY, timeout=120_000)
+                found = [(cls, k) for cls in SITE_WIDGETS for k in range(page.locator(f".{cls}").count())]
+                if not found:
+                    page.close()
+                    continue
+                names = [[f"{html.stem[:2]} {SITE_WIDGETS[cls]} {k + 1}", f".{cls}", k] for cls, k in found]
+                page.evaluate(PROBE.replace(".bench-baseline .widget-output", "body"), names)
+                ctrls = {n: page.locator(sel).nth(k).locator("input[type=range]").nth(0) for n, sel, k in names}
+                step(f"{html.name}: {len(ctrls)} widgets, {moves} presses each ({load()})")
+                for name, ms in timed_moves(page, ctrls, moves, idle=None).items():
+                    rows.append((html.name, name, statistics.median(ms), percentile(ms, 95)))
+                page.close()
+        finally:
+            browser.close()
+    print(f"\nKey press to painted image on the site's pages (file://, no kernel), {moves} presses each (ms); {load()}:\n")
+    print("| page | widget | p50 | p95 | target (p50 <= 16.7, p95 <= 33.3) |")
+    print("|---|---|---|---|---|")
+    for html, name, p50, p95 in rows:
+        verdict = "met" if p50 <= FRAME and p95 <= 2 * FRAME else "NOT met"
+        print(f"| {html} | {name.split(' ', 1)[1]} | {p50:.1f} | {p95:.1f} | {verdict} |")
+    if browser.errors:
+        print("\nbrowser console errors:\n  " + "\n  ".join(browser.errors))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=200, help="timed key presses per widget (default 200)")
@@ -340,10 +390,13 @@ def main():
     parser.add_argument("--screenshot", help="save a screenshot of the notebook to this PNG")
     parser.add_argument("--models", type=Path, help="keep the trained models in this folder and reuse them on the next run")
     parser.add_argument("--trace", type=Path, help="save Chrome traces of 30 key presses per widget as TRACE-<widget>.json")
+    parser.add_argument("--site", type=Path, help="instead, time the widgets of a built site's lesson pages (make site)")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     if reason := missing_browser():
         sys.exit(f"cannot run the benchmark: {reason}")
+    if args.site:
+        return site_latency(args.site, args.moves)
     with tempfile.TemporaryDirectory(prefix="vaelessons-bench-") as folder:
         folder = Path(folder)
         kept = args.models and all((args.models / f"{name}.pt").is_file() for name in ("vae", "cvae"))

@@ -10,7 +10,8 @@ interleaved in one run, so the load on the machine weighs on all of them alike. 
 keydown (a capture-phase listener) to the frame that shows the new image: the widget's paint is seen by a
 MutationObserver (the data-frame counter, or the new <img> decoded), then one requestAnimationFrame and a
 MessageChannel post mark the frame. The key is held 0.1 s, as a person's is, and nothing is sent to the page
-until it is released, so neither Playwright's key-up nor its wait for the paint runs inside the window. Each press waits for the page to settle first (the control focused and
+until it is released, so neither Playwright's key-up nor its wait for the paint runs inside the window.
+Each press waits for the page to settle first (the control focused and
 its cell made the active one, the kernel idle, 0.4 s after the previous press), so neither JupyterLab's
 change of active cell nor one widget's kernel traffic is counted in another's time.
 Targets: p50 within one 60 Hz frame (16.7 ms) and p95 within two (33.3 ms) for each widget. Then a burst of
@@ -350,7 +351,7 @@ SITE_READY = """() => document.documentElement.dataset.widgets === 'rendered'
 
 def site_latency(site: Path, moves: int):
     """Time `moves` presses on the first slider of every widget of every lesson page of a built site, from file://."""
-    pages = sorted(p for p in site.glob("[0-9][0-9]_*.html") if not p.name.endswith(".slides.html"))
+    pages = sorted(p for p in site.resolve().glob("[0-9][0-9]_*.html") if not p.name.endswith(".slides.html"))
     if not pages:
         sys.exit(f"no lesson pages in {site}: build the site first (make site)")
     with tempfile.TemporaryDirectory(prefix="vaelessons-bench-") as folder:

@@ -1,6 +1,12 @@
 """`vaelessons prepare`: every lesson runs once in full mode so its models are cached; the closing line says ready or not."""
 
+import os
+import signal
+import threading
+import time
+
 import fake_lessons
+import psutil
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from vaelessons import prepare
@@ -59,3 +65,25 @@ def test_without_full_mnist_prepare_says_how_to_get_it(tmp_path, monkeypatch, ca
     assert err.startswith("NOT READY: full MNIST is not in")
     assert "copy the four MNIST .gz files into" in err and "VAELESSONS_MNIST_MIRRORS" in err
     assert not (tmp_path / "cache" / "models").exists(), "no lesson ran"
+
+
+def test_a_kill_mid_lesson_ends_the_job_with_its_kernel_and_says_how_to_finish(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(prepare, "fetch_mnist", lambda: None)
+    folder, started = tmp_path / "notebooks", tmp_path / "started"
+    fake_lessons.write(lesson("x = 1"), folder / "00_first.ipynb")
+    busy = f"import os, time\nopen({str(started)!r}, 'w').write(str(os.getpid()))\ntime.sleep(600)"
+    fake_lessons.write(lesson(busy), folder / "01_long.ipynb")
+
+    def kill_when_busy():  # the signal arrives while the second lesson's kernel is in its long cell
+        while not started.exists() or not started.read_text():
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=kill_when_busy, daemon=True).start()
+    assert main(["prepare", "--notebooks", str(folder)]) == 130
+    err = capsys.readouterr().err
+    assert "INTERRUPTED during 01_long.ipynb, after 1 of 2 lessons; its kernel was shut down" in err
+    assert "run `make prepare` again to finish" in err
+    kernel = int(started.read_text())
+    assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE, "its kernel was left running"

@@ -7,6 +7,8 @@ weighted by how long each cell took in the committed full run. Run it again to t
 see them: a lesson that still trains then is named, with its slowest cell.
 """
 
+import asyncio
+import contextlib
 import math
 import os
 import sys
@@ -66,6 +68,10 @@ def fetch_mnist() -> str:
     return None
 
 
+class Interrupted(Exception):
+    """Ctrl-C or a `kill` while a lesson ran: nbclient's own signal handler has shut its kernel down."""
+
+
 class Run:
     """One lesson's run: its time, the models it trained, its slowest cell, and the error that stopped it, if any."""
 
@@ -107,7 +113,13 @@ def run_lesson(path: Path, bar, timeout: float) -> Run:
             client.execute()
         except CellExecutionError as err:
             result.error = f"{err.ename}: {err.evalue}"
-        except (CellTimeoutError, DeadKernelError) as err:
+        except BaseException as err:
+            # nbclient handles SIGINT and SIGTERM itself: it shuts the kernel down (this attribute is its mark), and the
+            # cell then fails as a dead kernel, or its cleanup with an AssertionError; either way the job stops here
+            if getattr(client, "_async_cleanup_kernel_future", None) is not None:
+                raise Interrupted(path.name) from err
+            if not isinstance(err, (CellTimeoutError, DeadKernelError)):
+                raise
             result.error = f"{type(err).__name__}: {err}"
         result.seconds = time.perf_counter() - clock
     bar.update(sum(w for i, w in weights.items() if i not in done))  # the cells an error skipped
@@ -173,12 +185,23 @@ def run(args) -> int:
         "the committed run, so its estimate of the time left is rough) ...",
         flush=True,
     )
-    clock = time.perf_counter()
-    with tqdm(total=math.ceil(total), unit="s", bar_format="{desc:<40} {percentage:3.0f}%|{bar}| {elapsed} < {remaining}") as bar:
-        runs = []
-        for path in lessons:
-            runs.append(run_lesson(path, bar, args.timeout))
-            bar.write(f"  done: {row(runs[-1])}", file=sys.stderr)  # above the bar, so an interrupted run keeps them
+    clock, runs = time.perf_counter(), []
+    try:
+        layout = "{desc:<40} {percentage:3.0f}%|{bar}| {elapsed} < {remaining}"
+        with tqdm(total=math.ceil(total), unit="s", bar_format=layout) as bar:
+            for path in lessons:
+                runs.append(run_lesson(path, bar, args.timeout))
+                bar.write(f"  done: {row(runs[-1])}", file=sys.stderr)  # above the bar, so an interrupted run keeps them
+    except Interrupted as stopped:
+        with contextlib.suppress(RuntimeError):  # nbclient's kernel poller, cut off with the kernel, need not report it
+            asyncio.get_event_loop().set_exception_handler(lambda loop, context: None)
+        print(
+            f"\nINTERRUPTED during {stopped}, after {len(runs)} of {len(lessons)} lessons; its kernel was shut down. Every model "
+            f"trained so far is kept in {cache_dir()} (a training cut short saves nothing): run `make prepare` again to "
+            "finish, it trains only what is missing.",
+            file=sys.stderr,
+        )
+        return 130
     lines, closing, status = report(runs, time.perf_counter() - clock)
     print("\n".join(lines))
     print(closing, file=sys.stderr if status else sys.stdout)

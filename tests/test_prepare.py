@@ -2,7 +2,8 @@
 
 import os
 import signal
-import threading
+import subprocess
+import sys
 import time
 
 import fake_lessons
@@ -67,22 +68,22 @@ def test_without_full_mnist_prepare_says_how_to_get_it(tmp_path, monkeypatch, ca
     assert not (tmp_path / "cache" / "models").exists(), "no lesson ran"
 
 
-def test_a_kill_mid_lesson_ends_the_job_with_its_kernel_and_says_how_to_finish(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(prepare, "fetch_mnist", lambda: None)
+def test_a_kill_mid_lesson_ends_the_job_with_its_kernel_and_says_how_to_finish(tmp_path):
     folder, started = tmp_path / "notebooks", tmp_path / "started"
     fake_lessons.write(lesson("x = 1"), folder / "00_first.ipynb")
     busy = f"import os, time\nopen({str(started)!r}, 'w').write(str(os.getpid()))\ntime.sleep(600)"
     fake_lessons.write(lesson(busy), folder / "01_long.ipynb")
-
-    def kill_when_busy():  # the signal arrives while the second lesson's kernel is in its long cell
-        while not started.exists() or not started.read_text():
+    job = (  # the command, in its own process (the kill is its alone), with full MNIST not needed by these lessons
+        "import sys\nfrom vaelessons import prepare\nfrom vaelessons.cli import main\n"
+        f"prepare.fetch_mnist = lambda: None\nsys.exit(main(['prepare', '--notebooks', {str(folder)!r}]))"
+    )
+    env = {**os.environ, CACHE_ENV: str(tmp_path / "cache")}
+    with subprocess.Popen([sys.executable, "-c", job], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+        while not (started.exists() and started.read_text()) and run.poll() is None:  # the second lesson's long cell
             time.sleep(0.05)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=kill_when_busy, daemon=True).start()
-    assert main(["prepare", "--notebooks", str(folder)]) == 130
-    err = capsys.readouterr().err
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=120)
+    assert run.returncode == 130, (out, err)
     assert "INTERRUPTED during 01_long.ipynb, after 1 of 2 lessons; its kernel was shut down" in err
     assert "run `make prepare` again to finish" in err
     kernel = int(started.read_text())

@@ -885,13 +885,40 @@ function renderKL({ model, el }) {
 
   const GRID = Array.from({ length: 1001 }, (_, i) => xr[0] + ((xr[1] - xr[0]) * i) / 1000);
   const density = (x, mu, s) => Math.exp(-0.5 * ((x - mu) / s) ** 2) / (s * Math.sqrt(2 * Math.PI));
-  const draw = () => {
-    const { mu, sigma } = state;
-    // the y axis holds the taller of the two peaks (q's is 1 / (σ √2π), p's 0.40), so q never runs off the top
-    const ymax = 1.1 * Math.max(1 / (sigma * Math.sqrt(2 * Math.PI)), 0.41);
-    plot.dataset.yMax = ymax;
-    const px = (x) => m.left + ((x - xr[0]) / (xr[1] - xr[0])) * (W - m.left - m.right);
-    const py = (y) => H - m.bottom - (y / ymax) * (H - m.top - m.bottom);
+  const px = (x) => m.left + ((x - xr[0]) / (xr[1] - xr[0])) * (W - m.left - m.right);
+  const curve = (ctx, py, mu_, s, fill, stroke, dash) => {
+    // sampled finely enough for the narrowest q the slider gives (σ = 0.05 spans a few px), and at its peak
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(m.left, m.top, W - m.left - m.right, H - m.top - m.bottom);
+    ctx.clip();
+    ctx.beginPath();
+    ctx.moveTo(px(xr[0]), py(0));
+    let peak = !(mu_ > xr[0] && mu_ < xr[1]);
+    for (const x of GRID) {
+      if (!peak && x > mu_) {
+        ctx.lineTo(px(mu_), py(density(mu_, mu_, s)));
+        peak = true;
+      }
+      ctx.lineTo(px(x), py(density(x, mu_, s)));
+    }
+    ctx.lineTo(px(xr[1]), py(0));
+    if (fill) {
+      ctx.fillStyle = fill;
+      ctx.fill();
+    }
+    ctx.setLineDash(dash);
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = stroke;
+    ctx.stroke();
+    ctx.restore();
+  };
+  // the axes, their labels and p's curve change only with the y axis's height: drawn off screen once per height,
+  // and copied under q on every frame (the text and the dashed curve were most of a frame's drawing)
+  const axes = { ctx: hidpi(document.createElement("canvas"), W, H), ymax: null };
+  const drawAxes = (ymax, py) => {
+    const ctx = axes.ctx;
+    axes.ymax = ymax;
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, W, H);
     ctx.font = FONT;
@@ -923,38 +950,24 @@ function renderKL({ model, el }) {
     ctx.textBaseline = "middle";
     ctx.fillText("density", 0, 0);
     ctx.restore();
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(m.left, m.top, W - m.left - m.right, H - m.top - m.bottom);
-    ctx.clip();
-    const curve = (mu_, s, fill, stroke, dash) => {
-      // sampled finely enough for the narrowest q the slider gives (σ = 0.05 spans a few px), and at its peak
-      ctx.beginPath();
-      ctx.moveTo(px(xr[0]), py(0));
-      let peak = !(mu_ > xr[0] && mu_ < xr[1]);
-      for (const x of GRID) {
-        if (!peak && x > mu_) {
-          ctx.lineTo(px(mu_), py(density(mu_, mu_, s)));
-          peak = true;
-        }
-        ctx.lineTo(px(x), py(density(x, mu_, s)));
-      }
-      ctx.lineTo(px(xr[1]), py(0));
-      if (fill) {
-        ctx.fillStyle = fill;
-        ctx.fill();
-      }
-      ctx.setLineDash(dash);
-      ctx.lineWidth = 2;
-      ctx.strokeStyle = stroke;
-      ctx.stroke();
-      ctx.setLineDash([]);
-    };
-    curve(0, 1, null, "#555", [6, 4]);
-    curve(mu, sigma, "rgba(31,119,180,0.18)", "#1f77b4", []);
-    ctx.restore();
+    curve(ctx, py, 0, 1, null, "#555", [6, 4]);
     ctx.strokeStyle = "#999";
     ctx.strokeRect(m.left + 0.5, m.top + 0.5, W - m.left - m.right, H - m.top - m.bottom);
+  };
+  const draw = () => {
+    const { mu, sigma } = state;
+    // the y axis holds the taller of the two peaks (q's is 1 / (σ √2π), p's 0.40), so q never runs off the top
+    const ymax = 1.1 * Math.max(1 / (sigma * Math.sqrt(2 * Math.PI)), 0.41);
+    const py = (y) => H - m.bottom - (y / ymax) * (H - m.top - m.bottom);
+    if (ymax !== axes.ymax) {
+      drawAxes(ymax, py);
+      plot.dataset.yMax = ymax;
+    }
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(axes.ctx.canvas, 0, 0);
+    ctx.restore();
+    curve(ctx, py, mu, sigma, "rgba(31,119,180,0.18)", "#1f77b4", []);
     // legend, on the side away from q's peak
     ctx.font = FONT;
     ctx.textAlign = "left";
@@ -981,7 +994,7 @@ function renderKL({ model, el }) {
     let sum = 0, sum2 = 0;
     for (let i = 0; i < eps.length; i++) {
       const x = mu + sigma * eps[i];
-      const r = -Math.log(sigma) - 0.5 * eps[i] * eps[i] + 0.5 * x * x; // log q(x) - log p(x)
+      const r = t1 - 0.5 * eps[i] * eps[i] + 0.5 * x * x; // log q(x) - log p(x), t1 = -log σ
       sum += r;
       sum2 += r * r;
     }

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE_SRC = ROOT / "site_src"
 ASSETS = SITE_SRC / "assets"  # built by site_src/build.mjs, committed
 TEMPLATES = SITE_SRC / "templates"
+STATIC = ROOT / "vaelessons" / "static"  # the widgets' front end: widgets.js and widgets.css
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # widget models that only show something; a tree of these (and no anywidget) still looks right with no kernel
@@ -115,6 +116,20 @@ def freeze_kernel_widgets(nb) -> int:
     return frozen
 
 
+def current_front_end(nb) -> None:
+    """Give each vaelessons widget saved in nb today's widgets.js and widgets.css.
+
+    A notebook's saved state holds a copy of the front end from the day it was run: without this, a fix to the
+    widgets' JavaScript or style reached a page only once its lesson was run again."""
+    saved = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    esm, css = (STATIC / "widgets.js").read_text(), (STATIC / "widgets.css").read_text()
+    head = esm.splitlines()[0]
+    for model in saved.values():
+        state = model.get("state", {})
+        if state.get("_esm", "").splitlines()[:1] == [head]:
+            state["_esm"], state["_css"] = esm, css
+
+
 def mark_slides(nb) -> None:
     """Slide metadata set at build time: a new slide at each markdown cell that opens with a heading."""
     for k, cell in enumerate(nb.cells):
@@ -146,6 +161,7 @@ def build(notebooks: list, out: Path) -> dict:
     sizes = {}
     for k, (_, nb) in enumerate(loaded):
         freeze_kernel_widgets(nb)
+        current_front_end(nb)
         site = {"assets": "assets", "slides": lessons[k]["slides"],
                 "prev": lessons[k - 1] if k else None, "next": lessons[k + 1] if k + 1 < len(lessons) else None}
         body, _ = page.from_notebook_node(nb, resources=_page(site, lessons[k]["title"]))

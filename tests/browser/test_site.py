@@ -8,6 +8,8 @@ the lessons, so it runs in seconds and needs nothing but the package."""
 
 import functools
 import http.server
+import json
+import re
 import sys
 import threading
 from pathlib import Path
@@ -47,6 +49,11 @@ READY = """() => document.documentElement.dataset.widgets === 'rendered'
   && [...document.querySelectorAll('.vl-root')].every(r => r.dataset.frame)"""
 
 
+HEIGHT = "() => new Promise(r => requestAnimationFrame(() => r(document.scrollingElement.scrollHeight)))"
+SKIPPED = """() => [...document.querySelectorAll('main > .jp-Cell')]
+  .filter(c => !c.firstElementChild.checkVisibility({contentVisibilityAuto: true})).length"""  # cells not drawn
+
+
 def write_and_run(path: Path, cells: list, folder: Path):
     """Write a notebook of (kind, source) cells at path and execute it in folder, saving its widget state as Jupyter does."""
     from nbclient import NotebookClient
@@ -73,6 +80,25 @@ def site(workdir, models):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield SimpleNamespace(folder=folder, http=f"http://127.0.0.1:{server.server_port}", models=models)
     server.shutdown()
+
+
+def test_a_page_carries_the_package_front_end_not_the_copy_saved_in_its_notebook(site, workdir, tmp_path):
+    # a committed notebook's widget state holds widgets.js and widgets.css as they were on the day it ran
+    nb = nbformat.read(workdir / "01_one.ipynb", as_version=4)
+    ours = [m["state"] for m in nb.metadata["widgets"][build_site.WIDGET_STATE]["state"].values() if "_esm" in m["state"]]
+    assert len(ours) == 4
+    for state in ours:
+        state["_esm"] += "\n// an older front end"
+        state["_css"] += "\n/* an older style */"
+    nbformat.write(nb, tmp_path / "01_old.ipynb")
+    build_site.build([tmp_path / "01_old.ipynb"], tmp_path / "site")
+    page = (tmp_path / "site" / "01_old.html").read_text()
+    saved = re.search(f'<script type="{re.escape(build_site.WIDGET_STATE)}">(.*?)</script>', page, re.S).group(1)
+    pages = [m["state"] for m in json.loads(saved)["state"].values() if "_esm" in m["state"]]
+    assert len(pages) == 4
+    for state in pages:
+        assert state["_esm"] == (build_site.STATIC / "widgets.js").read_text()
+        assert state["_css"] == (build_site.STATIC / "widgets.css").read_text()
 
 
 def open_offline(browser, url: str):
@@ -129,9 +155,17 @@ def test_lesson_page_typesets_math_links_lessons_and_freezes_what_needs_python(s
                             ".vaelessons-kl-playground").count() == 4
         # the interact: its saved figure and the line that says it needs a live notebook, no dead slider
         note = page.locator(".vl-needs-kernel")
-        assert note.count() == 1 and "run the notebook" in note.inner_text()
+        assert note.count() == 1
+        note.scroll_into_view_if_needed()  # as a reader does: a cell off screen is not rendered (content-visibility)
+        page.wait_for_function("e => e.innerText.includes('run the notebook')", arg=note.element_handle(), timeout=10_000)
         cell = page.locator(".jp-CodeCell").last
         assert cell.locator("img").count() == 1 and cell.locator(".widget-slider, input[type=range]").count() == 0
+        # cells off screen are skipped but keep their size: the page is as tall as with every cell drawn
+        page.evaluate("window.scrollTo(0, 0)")
+        skipping = page.evaluate(HEIGHT)
+        assert page.evaluate(SKIPPED) > 0  # the page is taller than the window: the cells at its end are skipped
+        page.add_style_tag(content="main > .jp-Cell { content-visibility: visible !important; }")
+        assert page.evaluate(HEIGHT) == skipping
     finally:
         page.close()
     page, _ = open_offline(browser, url_of(site, how, "02_two.html"))

@@ -5,7 +5,8 @@ slides per notebook (nbconvert's reveal.js slides, a slide per markdown heading)
 widget manager (@jupyter-widgets/html-manager with anywidget's front end, one classic script built by
 site_src/build.mjs), MathJax's TeX-to-SVG build and reveal.js. No page loads anything from another address,
 so the site opens from a static server or straight from the disk (file://). The widgets move with no kernel:
-their saved state holds their JavaScript and the decoders' weights. A widget that needs Python to redraw
+their saved state holds the decoders' weights, and their JavaScript and style are the package's own
+(vaelessons/static), put in at build time. A widget that needs Python to redraw
 (an `interact`, a slider wired to a figure) becomes its saved image and a line that says so.
 """
 
